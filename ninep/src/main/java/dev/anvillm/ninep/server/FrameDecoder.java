@@ -1,0 +1,47 @@
+package dev.anvillm.ninep.server;
+
+import dev.anvillm.ninep.proto.Codec;
+import dev.anvillm.ninep.proto.DecodeException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+
+import java.util.List;
+
+/** Cuts the byte stream into frames no larger than the connection's msize, and decodes them. */
+final class FrameDecoder extends ByteToMessageDecoder {
+    private final Connection conn;
+
+    FrameDecoder(Connection conn) {
+        this.conn = conn;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (in.readableBytes() >= 4) {
+            long size = in.getUnsignedIntLE(in.readerIndex());
+            if (size > conn.frameLimit()) {
+                fail(ctx, in, "size field " + size + " larger than msize " + conn.frameLimit());
+                return;
+            }
+            if (size < Codec.HEADER) {
+                fail(ctx, in, "size field " + size + " smaller than a message header");
+                return;
+            }
+            if (in.readableBytes() < size) return;
+            ByteBuf frame = in.readSlice((int) size);
+            try {
+                out.add(Codec.decode(frame));
+            } catch (DecodeException e) {
+                fail(ctx, in, e.getMessage());
+                return;
+            }
+        }
+    }
+
+    private void fail(ChannelHandlerContext ctx, ByteBuf in, String reason) {
+        in.skipBytes(in.readableBytes());
+        conn.protocolError(reason);
+        ctx.close();
+    }
+}
