@@ -1,0 +1,58 @@
+package dev.anvillm.srv.backend;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * How to run one agent CLI and how to read it. Built-in specs live in {@link Backends}; users
+ * add or override them in backends.yaml. Templates in arguments: {CONVERSATION} (the pinned
+ * conversation id), {RUN} (the session's runtime directory), {HOME}, {CWD}.
+ *
+ * @param command        executable and fixed arguments
+ * @param freshArgs      added when a new conversation starts (pins the id where the CLI allows)
+ * @param resumeArgs     added to resume the recorded conversation; empty when the CLI cannot
+ * @param env            added to the session's environment
+ * @param hooks          the CLI reports UserPromptSubmit/Stop/Notification/SessionStart hooks
+ * @param claudeSettings pass a generated --settings file that installs the hooks (Claude Code)
+ * @param ready          the screen shows it is ready for input (pane detection)
+ * @param busy           the screen shows a turn in progress
+ * @param waiting        the screen shows a question or permission prompt
+ * @param startup        how long it may take to become ready
+ * @param sandboxRw      extra paths the backend must write (for the sandbox)
+ * @param interruptKey   the tmux key that aborts a turn (Escape for agent CLIs, C-c for shells)
+ */
+public record BackendSpec(
+        String name,
+        String description,
+        List<String> command,
+        List<String> freshArgs,
+        List<String> resumeArgs,
+        Map<String, String> env,
+        boolean hooks,
+        boolean claudeSettings,
+        Pattern ready,
+        Pattern busy,
+        Pattern waiting,
+        Duration startup,
+        List<String> sandboxRw,
+        String interruptKey) {
+
+    public BackendSpec {
+        command = List.copyOf(command);
+        freshArgs = List.copyOf(freshArgs);
+        resumeArgs = List.copyOf(resumeArgs);
+        env = Map.copyOf(env);
+        sandboxRw = List.copyOf(sandboxRw);
+    }
+
+    public boolean canResume() {
+        return !resumeArgs.isEmpty();
+    }
+
+    /** The executable, as the availability check looks it up. */
+    public String executable() {
+        return command.getFirst();
+    }
+}

@@ -1,0 +1,779 @@
+package dev.anvillm.srv.session;
+
+import dev.anvillm.srv.backend.BackendSpec;
+import dev.anvillm.srv.backend.Launcher;
+import dev.anvillm.srv.detect.HookEvent;
+import dev.anvillm.srv.detect.HookTail;
+import dev.anvillm.srv.detect.Transcript;
+import dev.anvillm.srv.host.Tmux;
+import dev.anvillm.srv.store.SessionRecord;
+import dev.anvillm.srv.store.SessionStore.QueuedPrompt;
+import dev.anvillm.srv.supervise.RestartPolicy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One supervised agent session. Every change to it runs on its {@link Actor}; readers see
+ * volatile snapshots. The state word comes only from what the backend itself signals (hooks,
+ * transcript, screen), never from asking the model.
+ */
+public final class Session {
+    private static final System.Logger LOG = System.getLogger("anvilsrv");
+    public static final int MAX_PROMPT = 1 << 20;
+    public static final int MAX_QUEUE = 64;
+    public static final int MAX_CONTEXT = 64 << 10;
+    private static final Duration CONFIRM = Duration.ofSeconds(3);
+    private static final int DELIVERY_ATTEMPTS = 3;
+    private static final Duration PANE_POLL = Duration.ofMillis(250);
+    private static final Duration PANE_SETTLE = Duration.ofMillis(750);
+    private static final AtomicLong SEQ = new AtomicLong(System.currentTimeMillis() * 1000);
+
+    private final String id;
+    private final BackendSpec spec;
+    private final Path cwd;
+    private final long createdMs;
+    private final SessionServices svc;
+    private final Actor actor;
+    private final TextLog out;
+    private final TextLog log;
+    private final RestartPolicy.Tracker restarts;
+
+    private volatile State state = State.STARTING;
+    private volatile String alias;
+    private volatile int pid;
+    private volatile String conversation;
+    private volatile String transcriptPath;
+    private volatile String context = "";
+    private volatile boolean contextPending;
+    private volatile boolean stopped;
+    private volatile String errorCause;
+    private volatile String lastReply = "";
+    private volatile String lastExit = "";
+    private volatile long startedMs;
+    private volatile int stateVersion;
+    private final List<String> history = new ArrayList<>();
+
+    // owned by the actor
+    private final Deque<QueuedPrompt> queue = new ArrayDeque<>();
+    private QueuedPrompt inFlight;
+    private boolean inFlightHasContext;
+    private int attempts;
+    private ScheduledFuture<?> confirmTimer;
+    private ScheduledFuture<?> startupTimer;
+    private ScheduledFuture<?> restartTimer;
+    private ScheduledFuture<?> panePoll;
+    private HookTail hooks;
+    private long launchSeq;
+    private boolean stopRequested;
+    private boolean killed;
+    private String lastScreen = "";
+    private long screenChangedMs;
+
+    private final List<Consumer<String>> replyWaiters = new ArrayList<>();
+
+    Session(SessionRecord r, BackendSpec spec, SessionServices svc) throws IOException {
+        this.id = r.id();
+        this.spec = spec;
+        this.cwd = Path.of(r.cwd());
+        this.createdMs = r.createdMs();
+        this.svc = svc;
+        this.actor = new Actor(id);
+        this.alias = r.alias();
+        this.conversation = r.conversation();
+        this.transcriptPath = r.transcriptPath();
+        this.context = r.context() == null ? "" : r.context();
+        this.contextPending = r.contextPending();
+        this.stopped = r.stopped();
+        this.pid = r.pid();
+        this.errorCause = r.errored() ? r.errorCause() : null;
+        this.history.addAll(r.history());
+        this.out = new TextLog(svc.store().outFile(id));
+        this.log = new TextLog(svc.store().logFile(id));
+        this.restarts = new RestartPolicy.Tracker(svc.policy());
+        this.queue.addAll(svc.store().queue(id));
+        if (stopped) state = State.STOPPED;
+        else if (errorCause != null) state = State.ERROR;
+    }
+
+    // ---- what readers see --------------------------------------------------------------------
+
+    public String id() { return id; }
+    public String alias() { return alias; }
+    public State state() { return state; }
+    public int pid() { return state.live() ? pid : 0; }
+    public Path cwd() { return cwd; }
+    public BackendSpec backend() { return spec; }
+    public String conversation() { return conversation; }
+    public String context() { return context; }
+    public long createdMs() { return createdMs; }
+    public TextLog out() { return out; }
+    public TextLog log() { return log; }
+    public String lastReply() { return lastReply; }
+    /** Moves whenever the state word changes (for qid versions). */
+    public int stateVersion() { return stateVersion; }
+
+    public String tmuxTarget() {
+        return id;
+    }
+
+    /** One fact per line: what `info` shows. */
+    public String info(Path tmuxSocket) {
+        StringBuilder sb = new StringBuilder();
+        line(sb, "id", id);
+        line(sb, "alias", alias == null ? "-" : alias);
+        line(sb, "backend", spec.name());
+        line(sb, "state", state.word());
+        line(sb, "pid", Integer.toString(pid()));
+        line(sb, "cwd", cwd.toString());
+        line(sb, "created", Instant.ofEpochMilli(createdMs).toString());
+        line(sb, "conversation", conversation == null ? "-" : conversation);
+        line(sb, "transcript", transcriptPath == null ? "-" : transcriptPath);
+        line(sb, "queued", Integer.toString(queueSize()));
+        line(sb, "context", context.isEmpty() ? "none" : context.length() + " bytes" + (contextPending ? " (delivered with the next prompt)" : ""));
+        line(sb, "stop-flag", stopped ? "set" : "clear");
+        line(sb, "restarts", Integer.toString(restarts()));
+        line(sb, "last-exit", lastExit.isEmpty() ? "-" : lastExit);
+        if (errorCause != null) line(sb, "error", errorCause);
+        line(sb, "sandbox", "none (not yet enforced)");
+        line(sb, "tmux", "tmux -S " + tmuxSocket + " attach -t " + tmuxTarget());
+        synchronized (history) {
+            for (String h : history) line(sb, "history", h);
+        }
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String k, String v) {
+        sb.append(k).append('\t').append(v.replace('\n', ' ')).append('\n');
+    }
+
+    private int restarts() {
+        synchronized (history) {
+            return (int) history.stream().filter(h -> h.contains(" restarted")).count();
+        }
+    }
+
+    public int queueSize() {
+        synchronized (queue) {
+            return queue.size() + (inFlight != null && !queue.contains(inFlight) ? 1 : 0);
+        }
+    }
+
+    SessionRecord record() {
+        synchronized (history) {
+            return new SessionRecord(id, alias, spec.name(), cwd.toString(), createdMs, conversation, transcriptPath,
+                    stopped, context, contextPending, pid, tmuxTarget(), errorCause != null, errorCause, history);
+        }
+    }
+
+    private void save() {
+        try {
+            svc.store().save(record());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "session {0}: cannot save its record: {1}", id, e.getMessage());
+        }
+    }
+
+    // ---- commands from the tree (each runs on the actor) ------------------------------------
+
+    <T> T onActor(java.util.concurrent.Callable<T> c) throws SessionException {
+        try {
+            return actor.call(c);
+        } catch (SessionException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SessionException("session " + id + ": " + e.getMessage());
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.ERROR, "session " + id, e);
+            throw new SessionException("session " + id + ": internal error " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** Checks that can fail a Twrite on `in` early. */
+    public void checkPrompt(long size) throws SessionException {
+        if (state == State.STOPPED || state == State.ERROR) {
+            throw new SessionException("session " + id + " is " + state.word() + "; write 'start' to agent/" + id + "/ctl first");
+        }
+        if (size > MAX_PROMPT) throw new SessionException("prompt too large: limit " + MAX_PROMPT + " bytes");
+        if (queueSize() >= MAX_QUEUE) throw new SessionException("queue full: " + MAX_QUEUE + " prompts waiting; wait for replies");
+    }
+
+    /** Accepts a prompt: durable before this returns, delivered now if idle, else in order later. */
+    public void submit(String text) throws SessionException {
+        onActor(() -> {
+            checkPrompt(text.length());
+            QueuedPrompt p = svc.store().enqueue(id, SEQ.incrementAndGet(), text);
+            synchronized (queue) {
+                queue.addLast(p);
+            }
+            svc.events().event(id, "prompt-queued", Integer.toString(queueSize()));
+            kick();
+            return null;
+        });
+    }
+
+    public void setContext(String text) throws SessionException {
+        if (text.length() > MAX_CONTEXT) throw new SessionException("context too large: limit " + MAX_CONTEXT + " bytes");
+        onActor(() -> {
+            context = text;
+            contextPending = !text.isEmpty();
+            save();
+            svc.events().event(id, "context", text.length() + " bytes");
+            return null;
+        });
+    }
+
+    void setAlias(String a) throws SessionException {
+        onActor(() -> {
+            alias = a;
+            save();
+            svc.events().event(id, "alias", a == null ? "-" : a);
+            return null;
+        });
+    }
+
+    /** AnviLLM's convention: an agent may say it is idle or running. */
+    public void agentSays(String word) throws SessionException {
+        State s;
+        try {
+            s = State.parse(word);
+        } catch (IllegalArgumentException e) {
+            s = null;
+        }
+        if (s != State.IDLE && s != State.RUNNING) throw new SessionException("state accepts only 'idle' or 'running'");
+        State want = s;
+        onActor(() -> {
+            if (!state.live()) throw new SessionException("session " + id + " is " + state.word() + "; its state cannot be set");
+            if (want == State.RUNNING) confirmDelivery();
+            else turnEnded(null);
+            return null;
+        });
+    }
+
+    /** Launches the backend for a new session. */
+    void create() throws SessionException {
+        onActor(() -> {
+            launch(true, "created");
+            return null;
+        });
+    }
+
+    public void stop() throws SessionException {
+        onActor(() -> {
+            stopped = true;
+            save();
+            terminate();
+            setState(State.STOPPED);
+            event("stopped", "by request");
+            return null;
+        });
+    }
+
+    public void start() throws SessionException {
+        onActor(() -> {
+            if (state.live()) throw new SessionException("session " + id + " is already " + state.word());
+            stopped = false;
+            errorCause = null;
+            restarts.reset();
+            launch(false, "started by request");
+            return null;
+        });
+    }
+
+    public void restart(boolean fresh) throws SessionException {
+        onActor(() -> {
+            terminate();
+            stopped = false;
+            errorCause = null;
+            restarts.reset();
+            launch(fresh, fresh ? "restarted with a fresh conversation" : "restarted by request");
+            return null;
+        });
+    }
+
+    public void interrupt() throws SessionException {
+        onActor(() -> {
+            if (!state.live()) throw new SessionException("session " + id + " is " + state.word() + "; nothing to interrupt");
+            svc.tmux().keys(id, spec.interruptKey());
+            event("interrupted", "");
+            return null;
+        });
+    }
+
+    public void refresh() throws SessionException {
+        onActor(() -> {
+            if (state.live()) readScreen(true);
+            return null;
+        });
+    }
+
+    /** Stops the session for good; its files go away and readers get EOF. */
+    void kill() throws SessionException {
+        onActor(() -> {
+            stopped = true;
+            killed = true;
+            terminate();
+            try {
+                svc.tmux().kill(id);
+            } catch (IOException e) {
+                // already gone
+            }
+            svc.hooks().unwatch(svc.store().runDir(id));
+            out.close();
+            log.close();
+            setState(State.STOPPED);
+            wakeReplyWaiters();
+            svc.store().delete(id);
+            return null;
+        });
+    }
+
+    /** Re-adopts a session found alive after a daemon restart, or restarts it per policy. */
+    void adopt(boolean paneAlive, int panePid) throws SessionException {
+        onActor(() -> {
+            if (stopped || errorCause != null) return null;
+            if (paneAlive) {
+                pid = panePid;
+                startedMs = System.currentTimeMillis();
+                hooks = new HookTail(Launcher.hookFile(svc.store().runDir(id)));
+                svc.hooks().watch(svc.store().runDir(id), () -> actor.execute(this::pollHooks));
+                long seq = ++launchSeq;
+                svc.exits().watch(pid, () -> actor.execute(() -> exited(seq)));
+                startPanePoll();
+                setState(State.IDLE);
+                readScreen(true);
+                event("adopted", "pid " + pid);
+                kick();
+            } else {
+                launch(false, "restarted after the daemon was away");
+            }
+            return null;
+        });
+    }
+
+    // ---- launching and supervision ----------------------------------------------------------
+
+    private void launch(boolean fresh, String why) throws IOException {
+        cancelTimers();
+        Path run = svc.store().runDir(id);
+        boolean resume = !fresh && conversation != null && spec.canResume();
+        if (resume && transcriptPath != null && !Files.exists(Path.of(transcriptPath))) {
+            logEvent("conversation " + conversation + " cannot be resumed: its transcript " + transcriptPath + " is gone; starting a fresh one");
+            resume = false;
+        }
+        if (resume && transcriptPath == null && spec.hooks()) {
+            logEvent("conversation " + conversation + " cannot be resumed: the backend never reported its transcript; starting a fresh one");
+            resume = false;
+        }
+        if (!resume) {
+            conversation = UUID.randomUUID().toString();
+            transcriptPath = null;
+            contextPending = !context.isEmpty();
+        }
+        Launcher.Plan plan = svc.launcher().plan(spec, id, cwd, run, conversation, resume);
+        hooks = new HookTail(Launcher.hookFile(run));
+        svc.hooks().watch(run, () -> actor.execute(this::pollHooks));
+        stopRequested = false;
+        inFlight = null;
+        setState(State.STARTING);
+        startedMs = System.currentTimeMillis();
+        Tmux tmux = svc.tmux();
+        pid = tmux.hasSession(id) ? tmux.respawn(id, cwd, plan.env(), plan.argv())
+                : tmux.start(id, cwd, plan.env(), plan.argv(), 200, 50);
+        long seq = ++launchSeq;
+        svc.exits().watch(pid, () -> actor.execute(() -> exited(seq)));
+        addHistory(why + " (pid " + pid + (resume ? ", conversation resumed" : ", fresh conversation") + ")");
+        save();
+        event(why.startsWith("created") ? "started" : "restarted", "pid " + pid);
+        startupTimer = svc.timers().schedule(() -> actor.execute(() -> startupDeadline(seq)), spec.startup().toMillis(), TimeUnit.MILLISECONDS);
+        startPanePoll();
+    }
+
+    private void startPanePoll() {
+        if (panePoll != null) panePoll.cancel(false);
+        // hook backends still get a slower look at the screen: it is how `waiting` dialogs without a hook show
+        long every = spec.hooks() ? PANE_POLL.toMillis() * 4 : PANE_POLL.toMillis();
+        panePoll = svc.timers().scheduleWithFixedDelay(() -> actor.execute(() -> readScreen(false)), every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void startupDeadline(long seq) {
+        if (seq != launchSeq || state != State.STARTING) return;
+        String tail = paneTail();
+        fail("did not become ready within " + spec.startup().toSeconds() + " s; last screen: " + tail);
+        terminate();
+    }
+
+    private void exited(long seq) {
+        if (seq != launchSeq || killed) return;
+        Tmux.Pane pane = null;
+        try {
+            for (Tmux.Pane p : svc.tmux().panes()) if (p.session().equals(id)) pane = p;
+        } catch (IOException e) {
+            // the tmux server is gone too
+        }
+        String how = pane == null ? "tmux window gone"
+                : pane.deadSignal() > 0 ? "killed by signal " + pane.deadSignal()
+                : "exit status " + pane.deadStatus();
+        lastExit = how + " at " + Instant.now();
+        cancelTimers();
+        if (stopRequested || stopped) {
+            setState(State.STOPPED);
+            save();
+            return;
+        }
+        if (pane != null && pane.deadStatus() == 0 && pane.deadSignal() <= 0) {
+            stopped = true;
+            logEvent("the backend exited cleanly (" + how + "): treated as a stop; write 'start' to ctl to start it again");
+            setState(State.STOPPED);
+            save();
+            return;
+        }
+        String tail = paneTail();
+        Duration ran = Duration.ofMillis(System.currentTimeMillis() - startedMs);
+        Duration delay = restarts.onCrash(ran, System.currentTimeMillis());
+        if (delay == null) {
+            fail("crashed " + (restarts.recent() + 1) + " times within " + svc.policy().window().toMinutes()
+                    + " min; last: " + how + "; last screen: " + tail);
+            return;
+        }
+        addHistory("exited (" + how + "); restarting in " + delay.toMillis() + " ms; last screen: " + tail);
+        logEvent("backend exited (" + how + "); restarting in " + delay.toMillis() + " ms");
+        setState(State.EXITED);
+        save();
+        svc.events().event(id, "exited", how);
+        restartTimer = svc.timers().schedule(() -> actor.execute(() -> {
+            if (state != State.EXITED || stopped) return;
+            try {
+                launch(false, "restarted after " + how);
+            } catch (IOException e) {
+                fail("restart failed: " + e.getMessage());
+            }
+        }), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void fail(String cause) {
+        errorCause = cause;
+        addHistory("error: " + cause);
+        logEvent("error: " + cause);
+        cancelTimers();
+        setState(State.ERROR);
+        save();
+        svc.events().event(id, "error", cause);
+    }
+
+    /** Interrupt, then TERM, then KILL the whole process tree; waits for it to be gone. */
+    private void terminate() {
+        stopRequested = true;
+        cancelTimers();
+        int p = pid;
+        if (p <= 0) return;
+        Optional<ProcessHandle> h = ProcessHandle.of(p);
+        if (h.isEmpty() || !h.get().isAlive()) return;
+        List<ProcessHandle> tree = new ArrayList<>(h.get().descendants().toList());
+        tree.add(h.get());
+        try {
+            svc.tmux().keys(id, spec.interruptKey());
+        } catch (IOException e) {
+            // the window may already be gone
+        }
+        if (waitGone(tree, 500)) return;
+        tree.forEach(ProcessHandle::destroy);
+        if (waitGone(tree, 2000)) return;
+        tree.forEach(ProcessHandle::destroyForcibly);
+        waitGone(tree, 2000);
+    }
+
+    private static boolean waitGone(List<ProcessHandle> tree, long ms) {
+        long deadline = System.nanoTime() + ms * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            if (tree.stream().noneMatch(ProcessHandle::isAlive)) return true;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return tree.stream().noneMatch(ProcessHandle::isAlive);
+    }
+
+    private void cancelTimers() {
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[]{confirmTimer, startupTimer, restartTimer, panePoll}) {
+            if (f != null) f.cancel(false);
+        }
+        confirmTimer = startupTimer = restartTimer = panePoll = null;
+    }
+
+    private String paneTail() {
+        try {
+            List<String> lines = svc.tmux().capture(id, 0).lines().filter(l -> !l.isBlank()).toList();
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "(no screen: " + e.getMessage() + ")";
+        }
+    }
+
+    // ---- state detection ---------------------------------------------------------------------
+
+    private void pollHooks() {
+        if (hooks == null || killed) return;
+        for (HookEvent e : hooks.poll()) onHook(e);
+    }
+
+    private void onHook(HookEvent e) {
+        if (e.transcriptPath() != null && !e.transcriptPath().equals(transcriptPath)) {
+            transcriptPath = e.transcriptPath();
+            save();
+        }
+        switch (e.name()) {
+            case "SessionStart" -> {
+                if (state == State.STARTING) ready();
+            }
+            case "UserPromptSubmit" -> confirmDelivery();
+            case "Stop" -> turnEnded(e);
+            case "Notification" -> {
+                if (e.needsHuman() && state.live()) setState(State.WAITING);
+            }
+            case "PreToolUse", "PostToolUse" -> {
+                if (state == State.WAITING || state == State.IDLE && inFlight != null) setState(State.RUNNING);
+            }
+            default -> { }
+        }
+    }
+
+    private void ready() {
+        if (startupTimer != null) startupTimer.cancel(false);
+        setState(State.IDLE);
+        kick();
+    }
+
+    /** The screen, for backends without hooks (and as a check for those with them). */
+    private void readScreen(boolean force) {
+        if (!state.live() || killed) return;
+        String screen;
+        try {
+            screen = svc.tmux().capture(id, 0);
+        } catch (IOException e) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (!screen.equals(lastScreen)) {
+            lastScreen = screen;
+            screenChangedMs = now;
+            if (!force) return;
+        }
+        boolean settled = force || now - screenChangedMs >= PANE_SETTLE.toMillis();
+        String tail = lastLines(screen, 12);
+        boolean waiting = spec.waiting() != null && spec.waiting().matcher(tail).find();
+        boolean busy = spec.busy() != null && spec.busy().matcher(tail).find();
+        boolean ready = spec.ready() != null && spec.ready().matcher(lastLines(screen, 6)).find();
+        if (spec.hooks()) {
+            // hooks decide idle/running; the screen only adds a dialog that raised no hook
+            if (waiting && (state == State.RUNNING) && settled) setState(State.WAITING);
+            return;
+        }
+        if (waiting && settled) {
+            setState(State.WAITING);
+        } else if (busy) {
+            if (inFlight != null) confirmDelivery();
+            else if (state == State.IDLE || state == State.WAITING) setState(State.RUNNING);
+        } else if (ready && settled) {
+            if (state == State.STARTING) {
+                ready();
+            } else if (state == State.RUNNING || state == State.WAITING) {
+                turnEnded(null);
+            }
+        }
+    }
+
+    private static String lastLines(String screen, int n) {
+        List<String> lines = screen.lines().toList();
+        int end = lines.size();
+        while (end > 0 && lines.get(end - 1).isBlank()) end--;
+        return String.join("\n", lines.subList(Math.max(0, end - n), end));
+    }
+
+    // ---- prompt delivery ---------------------------------------------------------------------
+
+    /** Delivers the head of the queue when the session is idle and nothing is being delivered. */
+    private void kick() {
+        if (state != State.IDLE || inFlight != null) return;
+        QueuedPrompt p;
+        synchronized (queue) {
+            p = queue.peekFirst();
+        }
+        if (p == null) return;
+        inFlight = p;
+        attempts = 0;
+        deliver();
+    }
+
+    private void deliver() {
+        QueuedPrompt p = inFlight;
+        attempts++;
+        inFlightHasContext = contextPending && !context.isEmpty();
+        String text = inFlightHasContext ? context + "\n\n" + p.text() : p.text();
+        try {
+            if (attempts == 1) svc.tmux().paste(id, text);
+            svc.tmux().keys(id, "Enter");
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "session {0}: delivery failed: {1}", id, e.getMessage());
+        }
+        if (!spec.hooks() && spec.busy() == null) {
+            confirmDelivery(); // a shell: nothing tells us more than that the line went in
+            return;
+        }
+        long seq = launchSeq;
+        confirmTimer = svc.timers().schedule(() -> actor.execute(() -> unconfirmed(p, seq)), CONFIRM.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void unconfirmed(QueuedPrompt p, long seq) {
+        if (inFlight != p || seq != launchSeq || !state.live()) return;
+        if (state == State.WAITING) {
+            // a dialog appeared: never type into it; the prompt waits for the next idle
+            inFlight = null;
+            return;
+        }
+        if (attempts < DELIVERY_ATTEMPTS) {
+            logEvent("prompt delivery not confirmed after " + CONFIRM.toMillis() + " ms; pressing Enter again");
+            deliver();
+            return;
+        }
+        logEvent("prompt delivery not confirmed after " + attempts + " attempts; it stays queued");
+        inFlight = null;
+        confirmTimer = svc.timers().schedule(() -> actor.execute(this::kick), 5, TimeUnit.SECONDS);
+    }
+
+    /** The turn started: the prompt in flight is delivered, and leaves the durable queue. */
+    private void confirmDelivery() {
+        if (confirmTimer != null) confirmTimer.cancel(false);
+        QueuedPrompt p = inFlight;
+        if (p != null) {
+            inFlight = null;
+            synchronized (queue) {
+                queue.remove(p);
+            }
+            try {
+                svc.store().dequeue(id, p);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "session {0}: cannot remove a delivered prompt: {1}", id, e.getMessage());
+            }
+            if (inFlightHasContext) {
+                contextPending = false;
+                save();
+            }
+            appendLog("USER: " + p.text());
+        }
+        if (state.live()) setState(State.RUNNING);
+    }
+
+    private void turnEnded(HookEvent stop) {
+        if (!state.live()) return;
+        String reply = "";
+        String path = stop != null && stop.transcriptPath() != null ? stop.transcriptPath() : transcriptPath;
+        if (path != null && Files.exists(Path.of(path))) {
+            try {
+                reply = Transcript.lastReply(Path.of(path));
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "session {0}: cannot read transcript: {1}", id, e.getMessage());
+            }
+        } else if (stop == null && spec.hooks() == false) {
+            reply = lastLines(lastScreen, 40);
+        }
+        if (state == State.RUNNING || state == State.WAITING) {
+            lastReply = reply;
+            try {
+                out.append(reply + (reply.endsWith("\n") ? "\n" : "\n\n"));
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "session {0}: cannot write out: {1}", id, e.getMessage());
+            }
+            appendLog("ASSISTANT: " + reply);
+            svc.events().event(id, "reply", Integer.toString(reply.length()));
+        }
+        setState(State.IDLE);
+        kick();
+    }
+
+    // ---- reply waiters -----------------------------------------------------------------------
+
+    /** No prompt queued, in delivery or running: a `reply` read can answer. */
+    public boolean quiet() {
+        return queueSize() == 0 && state != State.RUNNING && state != State.WAITING;
+    }
+
+    /**
+     * Calls {@code answer} with the last reply once the session is quiet (at once if it is).
+     * Returns an action that forgets the waiter.
+     */
+    public Runnable whenQuiet(Consumer<String> answer) {
+        synchronized (replyWaiters) {
+            if (!quiet() && !killed) {
+                replyWaiters.add(answer);
+                return () -> {
+                    synchronized (replyWaiters) {
+                        replyWaiters.remove(answer);
+                    }
+                };
+            }
+        }
+        answer.accept(lastReply);
+        return () -> {};
+    }
+
+    private void wakeReplyWaiters() {
+        List<Consumer<String>> wake;
+        synchronized (replyWaiters) {
+            if (!quiet() && !killed && state.live()) return;
+            wake = new ArrayList<>(replyWaiters);
+            replyWaiters.clear();
+        }
+        wake.forEach(w -> w.accept(lastReply));
+    }
+
+    // ---- bookkeeping -------------------------------------------------------------------------
+
+    private void setState(State s) {
+        if (state == s) return;
+        state = s;
+        stateVersion++;
+        svc.events().event(id, "state", s.word());
+        wakeReplyWaiters();
+    }
+
+    private void event(String name, String detail) {
+        svc.events().event(id, name, detail);
+        logEvent(name + (detail.isEmpty() ? "" : " " + detail));
+    }
+
+    private void logEvent(String text) {
+        appendLog("EVENT: " + Instant.now() + " " + text);
+    }
+
+    private void appendLog(String entry) {
+        try {
+            log.append(entry.endsWith("\n") ? entry : entry + "\n");
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "session {0}: cannot write log: {1}", id, e.getMessage());
+        }
+    }
+
+    private void addHistory(String h) {
+        synchronized (history) {
+            history.add(Instant.now() + " " + h);
+            while (history.size() > 50) history.removeFirst();
+        }
+    }
+}

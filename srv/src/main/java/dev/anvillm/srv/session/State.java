@@ -1,0 +1,21 @@
+package dev.anvillm.srv.session;
+
+import java.util.Locale;
+
+/** The state word of a session, as `state` and `list` show it. */
+public enum State {
+    STARTING, IDLE, RUNNING, WAITING, STOPPED, ERROR, EXITED;
+
+    public String word() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A backend process is meant to be alive. */
+    public boolean live() {
+        return this == STARTING || this == IDLE || this == RUNNING || this == WAITING;
+    }
+
+    public static State parse(String word) {
+        return valueOf(word.trim().toUpperCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,65 @@
+package dev.anvillm.srv.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+
+/** Durable writes: a temp file beside the target, fsync, rename over it, fsync the directory. */
+public final class AtomicFiles {
+    private static final System.Logger LOG = System.getLogger("anvilsrv");
+
+    private AtomicFiles() {}
+
+    public static void write(Path target, byte[] content) throws IOException {
+        Path dir = target.getParent();
+        Path tmp = dir.resolve("." + target.getFileName() + ".tmp" + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            var buf = java.nio.ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) ch.write(buf);
+            ch.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        syncDir(dir);
+    }
+
+    public static void syncDir(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // some file systems refuse to open directories; the rename is still atomic there
+        }
+    }
+
+    /** Appends and fsyncs (logs and replies: the tail of a file is never rewritten). */
+    public static void append(Path target, byte[] content) throws IOException {
+        try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
+            var buf = java.nio.ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) ch.write(buf);
+            ch.force(false);
+        }
+    }
+
+    /** Moves a file that cannot be read aside (never deletes it) and says so in the log. */
+    public static Path setAside(Path broken, String why) {
+        Path aside = broken.resolveSibling(broken.getFileName() + ".corrupt-" + Instant.now().toEpochMilli());
+        try {
+            Files.move(broken, aside);
+            LOG.log(System.Logger.Level.WARNING, "{0} is unreadable ({1}); set aside as {2}", broken, why, aside.getFileName());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0} is unreadable ({1}) and could not be set aside: {2}", broken, why, e.getMessage());
+        }
+        return aside;
+    }
+}
