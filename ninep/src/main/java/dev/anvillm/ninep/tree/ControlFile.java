@@ -8,20 +8,24 @@ import dev.anvillm.ninep.server.WriteRequest;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /** Line commands: bytes accumulate per fid, each complete line runs at its newline. Offsets are ignored. */
 final class ControlFile implements File.Behavior {
     static final int MAX_LINE = 64 * 1024;
 
     private final LineCommands commands;
+    private final Supplier<String> current;
 
-    ControlFile(LineCommands commands) {
+    ControlFile(LineCommands commands, Supplier<String> current) {
         this.commands = commands;
+        this.current = current;
     }
 
     private static final class State extends FidWork {
         final ByteArrayOutputStream partial = new ByteArrayOutputStream();
         byte[] answer = new byte[0];
+        byte[] snapshot;
     }
 
     @Override
@@ -62,7 +66,17 @@ final class ControlFile implements File.Behavior {
     @Override
     public void read(Fid fid, ReadRequest r) {
         State s = fid.aux();
+        if (current != null) {
+            if (r.offset() == 0 || s.snapshot == null) s.snapshot = current.get().getBytes(StandardCharsets.UTF_8);
+            r.respondFrom(s.snapshot);
+            return;
+        }
         s.then(r, () -> r.respondFrom(s.answer));
+    }
+
+    @Override
+    public byte[] content() {
+        return current == null ? null : current.get().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

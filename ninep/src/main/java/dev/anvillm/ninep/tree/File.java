@@ -54,7 +54,12 @@ public final class File extends Entry {
      * what the last command answered (the clone idiom: the id of a new session).
      */
     public static File control(String name, LineCommands commands) {
-        return new File(name, 0600, new ControlFile(commands));
+        return new File(name, 0600, new ControlFile(commands, null));
+    }
+
+    /** A file read as text (a state word) but written as line commands, each checked as it arrives. */
+    public static File control(String name, LineCommands commands, Supplier<String> current) {
+        return new File(name, 0600, new ControlFile(commands, current));
     }
 
     /**
