@@ -2,6 +2,7 @@ package dev.anvillm.ninep.proto;
 
 import dev.anvillm.ninep.proto.Message.*;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 
 import java.nio.ByteBuffer;
@@ -26,22 +27,12 @@ public final class Codec {
 
     private Codec() {}
 
+    /**
+     * Bytes {@code s} takes on the wire, its size[2] included. Counted the way {@link #putString}
+     * writes it: an unpaired surrogate, which UTF-8 cannot carry, becomes one '?' byte.
+     */
     public static int stringSize(String s) {
-        return 2 + utf8Length(s);
-    }
-
-    private static int utf8Length(String s) {
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) n += 1;
-            else if (c < 0x800) n += 2;
-            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else n += 3;
-        }
-        return n;
+        return 2 + ByteBufUtil.utf8Bytes(s);
     }
 
     // ---- encoding ----------------------------------------------------------------------------
@@ -59,8 +50,22 @@ public final class Codec {
         }
     }
 
-    /** Appends {@code m} as one frame (size[4] first) to {@code out}. */
+    /**
+     * Appends {@code m} as one frame (size[4] first) to {@code out}. A message that cannot be
+     * encoded (a string or stat too long for its 16-bit size) throws IllegalArgumentException
+     * and leaves {@code out} as it was.
+     */
     public static void encode(Message m, ByteBuf out) {
+        int start = out.writerIndex();
+        try {
+            encodeBody(m, out);
+        } catch (RuntimeException e) {
+            out.writerIndex(start);
+            throw e;
+        }
+    }
+
+    private static void encodeBody(Message m, ByteBuf out) {
         int start = out.writerIndex();
         out.writeIntLE(0);
         out.writeByte(m.type());
@@ -105,21 +110,18 @@ public final class Codec {
             case Tremove r -> out.writeIntLE(r.fid());
             case Rremove r -> { }
             case Tstat s -> out.writeIntLE(s.fid());
-            case Rstat s -> { out.writeShortLE(s.stat().wireSize()); putStat(out, s.stat()); }
-            case Twstat s -> {
-                out.writeIntLE(s.fid()); out.writeShortLE(s.stat().wireSize()); putStat(out, s.stat());
-            }
+            case Rstat s -> putStatWithOuterSize(out, s.stat());
+            case Twstat s -> { out.writeIntLE(s.fid()); putStatWithOuterSize(out, s.stat()); }
             case Rwstat s -> { }
         }
         out.setIntLE(start, out.writerIndex() - start);
     }
 
     public static void putString(ByteBuf out, String s) {
-        int lenAt = out.writerIndex();
-        out.writeShortLE(0);
-        int n = out.writeCharSequence(s, StandardCharsets.UTF_8);
-        if (n > 0xffff) throw new IllegalArgumentException("9P string longer than 65535 bytes");
-        out.setShortLE(lenAt, n);
+        int n = ByteBufUtil.utf8Bytes(s);
+        if (n > 0xffff) throw new IllegalArgumentException("9P string of " + n + " bytes; at most 65535 fit");
+        out.writeShortLE(n);
+        out.writeCharSequence(s, StandardCharsets.UTF_8);
     }
 
     public static void putQid(ByteBuf out, Qid q) {
@@ -130,7 +132,9 @@ public final class Codec {
 
     /** Writes one directory entry, its own size[2] first. */
     public static void putStat(ByteBuf out, Stat s) {
-        out.writeShortLE(s.wireSize() - 2);
+        int size = s.wireSize() - 2;
+        if (size > 0xffff) throw new IllegalArgumentException("stat entry of " + size + " bytes; at most 65535 fit");
+        out.writeShortLE(size);
         out.writeShortLE(s.type());
         out.writeIntLE(s.dev());
         putQid(out, s.qid());
@@ -142,6 +146,14 @@ public final class Codec {
         putString(out, s.uid());
         putString(out, s.gid());
         putString(out, s.muid());
+    }
+
+    /** Rstat and Twstat carry the entry behind a second size[2] that counts the entry's own. */
+    private static void putStatWithOuterSize(ByteBuf out, Stat s) {
+        int n = s.wireSize();
+        if (n > 0xffff) throw new IllegalArgumentException("stat of " + n + " bytes; at most 65535 fit in Rstat/Twstat");
+        out.writeShortLE(n);
+        putStat(out, s);
     }
 
     public static byte[] encodeStat(Stat s) {
