@@ -278,8 +278,15 @@ final class Connection extends ChannelInboundHandlerAdapter {
         };
         if ((mode & OpenMode.OTRUNC) != 0 && (perm & 0200) == 0) ok = false;
         if (!ok) throw NinepException.permission();
-        if (!st.isDir()) f.node().open(f);
-        f.mode(mode);
+        f.mode(mode); // visible to the node's open, which may refuse
+        if (!st.isDir()) {
+            try {
+                f.node().open(f);
+            } catch (NinepException | RuntimeException e) {
+                f.mode(-1);
+                throw e;
+            }
+        }
         reply(new Ropen(o.tag(), st.qid(), iounit()));
     }
 

@@ -28,8 +28,9 @@ public interface Node {
     }
 
     /**
-     * Called by Topen after the framework has checked the mode against the permission bits.
-     * Throw to refuse (e.g. access rules); set up per-fid state with {@link Fid#aux}.
+     * Called by Topen after the framework has checked the mode against the permission bits;
+     * {@link Fid#mode()} is the mode asked for. Throw to refuse (e.g. access rules); set up
+     * per-fid state with {@link Fid#aux}.
      */
     default void open(Fid fid) throws NinepException {}
 

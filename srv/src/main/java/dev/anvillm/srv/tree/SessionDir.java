@@ -6,6 +6,7 @@ import dev.anvillm.ninep.server.ReadRequest;
 import dev.anvillm.ninep.tree.Dir;
 import dev.anvillm.ninep.tree.File;
 import dev.anvillm.ninep.tree.WholeContent;
+import dev.anvillm.srv.access.Principal;
 import dev.anvillm.srv.session.Session;
 import dev.anvillm.srv.session.SessionException;
 import dev.anvillm.srv.session.Sessions;
@@ -36,7 +37,8 @@ public final class SessionDir {
             public void commit(Fid fid, byte[] content) throws NinepException {
                 String text = new String(content, StandardCharsets.UTF_8);
                 if (text.isBlank()) return;
-                call(() -> s.submit(text));
+                String header = senderHeader(fid, sessions);
+                call(() -> s.submit(header + text));
             }
         }, null));
         d.add(new File("out", 0444, new LogFile(s.out(), false)));
@@ -73,6 +75,18 @@ public final class SessionDir {
         d.add(File.text("backend", () -> s.backend().name() + "\n"));
         d.add(File.text("info", () -> s.info(tmuxSocket)));
         return d;
+    }
+
+    /**
+     * A prompt written by another session's agent says who sent it and how to answer, so the
+     * receiving agent can reply (the developer/reviewer workflows depend on it).
+     */
+    static String senderHeader(Fid fid, Sessions sessions) {
+        if (!(fid.principal() instanceof Principal.Agent agent)) return "";
+        if (agent.session() == null) return "[message from an agent outside any known session]\n";
+        String name = sessions.find(agent.session()).map(x -> x.alias() == null ? x.id() : x.alias() + " (" + x.id() + ")")
+                .orElse(agent.session());
+        return "[message from agent " + name + "; to answer, write to agent/" + agent.session() + "/in]\n";
     }
 
     interface SessionCall {
