@@ -364,6 +364,17 @@ public final class Session {
         });
     }
 
+    /** The supervisor's sweep: the pane as tmux lists it now (null when it has no pane at all). */
+    void sweep(Tmux.Pane pane) {
+        actor.execute(() -> {
+            if (!state.live() || killed || pid <= 0) return;
+            if (pane == null || pane.dead() || pane.pid() != pid) {
+                svc.exits().unwatch(pid);
+                exited(launchSeq);
+            }
+        });
+    }
+
     // ---- launching and supervision ----------------------------------------------------------
 
     private void launch(boolean fresh, String why) throws IOException {

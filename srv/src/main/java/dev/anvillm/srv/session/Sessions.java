@@ -167,6 +167,28 @@ public final class Sessions {
         }
     }
 
+    /**
+     * The safety net behind the exit watch: every few seconds, compare each live session with
+     * what tmux lists (a dead pane, or none at all when the tmux server was killed).
+     */
+    public void sweep() {
+        Map<String, Tmux.Pane> panes = new LinkedHashMap<>();
+        try {
+            for (Tmux.Pane p : svc.tmux().panes()) panes.put(p.session(), p);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "sweep: cannot list tmux panes: {0}", e.getMessage());
+            return;
+        }
+        for (Session s : list()) s.sweep(panes.get(s.id()));
+    }
+
+    /** Backend pid → session id, for deciding whether a peer runs inside a session. */
+    public Map<Integer, String> pids() {
+        Map<Integer, String> m = new java.util.HashMap<>();
+        for (Session s : list()) if (s.pid() > 0) m.put(s.pid(), s.id());
+        return m;
+    }
+
     /** Stops every session (anvilsrv stop --sessions). */
     public void stopAll() {
         for (Session s : list()) {
