@@ -34,7 +34,7 @@ public final class Anvilsrv implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Anvilsrv());
         cl.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println("anvilsrv: " + e.getMessage() + "; see " + e.getCommandLine().getCommandName() + " --help");
+            err.println("anvilsrv: " + e.getMessage() + "; see " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help");
             err.flush();
             return 2;
         });
@@ -54,7 +54,7 @@ public final class Anvilsrv implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        System.err.println("anvilsrv: say what to do: start, fgstart, stop or status (see anvilsrv --help)");
+        System.err.println("anvilsrv: missing command: start, fgstart, stop or status (see anvilsrv --help)");
         return 2;
     }
 
