@@ -1,0 +1,79 @@
+# shellcheck shell=bash
+# Shared by bin/anvilsrv, bin/anvillm and bin/test (sourced, not run): find a JDK 25 and
+# build the project when its jar is missing or older than the sources.
+
+ANVILLM_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ANVILLM_JAR=$ANVILLM_HOME/srv/target/anvillm.jar
+
+# The major version of the java in JDK dir $1, or nothing.
+java_major() {
+	"$1/bin/java" -version 2>&1 | sed -n 's/.* version "\([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+
+# A JDK (java and javac) of version 25 or later: $JAVA_HOME if it is one, else /usr/lib/jvm/*25*.
+find_jdk() {
+	local d v
+	for d in ${JAVA_HOME:+"$JAVA_HOME"} /usr/lib/jvm/*25*; do
+		if [ ! -x "$d/bin/java" ] || [ ! -x "$d/bin/javac" ]; then continue; fi
+		v=$(java_major "$d")
+		if [ "${v:-0}" -ge 25 ]; then
+			echo "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Sets JDK or exits with one line naming program $1.
+need_jdk() {
+	JDK=$(find_jdk) || {
+		echo "$1: needs JDK 25; set JAVA_HOME or install one under /usr/lib/jvm" >&2
+		exit 1
+	}
+}
+
+# True when the jar is missing or a pom or main source is newer than it.
+jar_is_stale() {
+	[ -f "$ANVILLM_JAR" ] || return 0
+	[ -n "$(find "$ANVILLM_HOME/pom.xml" "$ANVILLM_HOME"/*/pom.xml "$ANVILLM_HOME"/*/src/main \
+		-newer "$ANVILLM_JAR" -print -quit 2>/dev/null)" ]
+}
+
+# Builds the jar with $JDK when it is stale; program $1 names itself in messages.
+ensure_built() {
+	jar_is_stale || return 0
+	command -v mvn >/dev/null || {
+		echo "$1: needs Maven to build anvillm; install it (apt-get install maven)" >&2
+		exit 1
+	}
+	mkdir -p "$ANVILLM_HOME/srv/target"
+	# One build at a time: two launchers started together would otherwise build over each other.
+	exec 9>"$ANVILLM_HOME/srv/target/.build.lock"
+	command -v flock >/dev/null && flock 9
+	if jar_is_stale; then
+		if [ -f "$ANVILLM_JAR" ]; then
+			echo "building anvillm (sources changed)..." >&2
+		else
+			echo "building anvillm (first run)..." >&2
+		fi
+		local out
+		out=$(mktemp)
+		if ! (cd "$ANVILLM_HOME" && JAVA_HOME=$JDK mvn -q -B -DskipTests package) >"$out" 2>&1; then
+			cat "$out" >&2
+			rm -f "$out"
+			echo "$1: the build failed (output above); to retry: cd $ANVILLM_HOME && mvn -DskipTests package" >&2
+			exit 1
+		fi
+		rm -f "$out"
+	fi
+	exec 9>&-
+}
+
+# Runs main class $2 of the jar with the remaining arguments, as program $1.
+run_main() {
+	local prog=$1 main=$2
+	shift 2
+	need_jdk "$prog"
+	ensure_built "$prog"
+	exec "$JDK/bin/java" --enable-native-access=ALL-UNNAMED -cp "$ANVILLM_JAR" "$main" "$@"
+}

@@ -1,0 +1,135 @@
+package dev.anvillm.srv;
+
+import dev.anvillm.ninep.proto.Message;
+import dev.anvillm.ninep.server.RawClient;
+import dev.anvillm.srv.namespace.DaemonProcess;
+import dev.anvillm.srv.namespace.Locations;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A namespace of its own for running anvilsrv as users do: real processes with NAMESPACE,
+ * XDG_STATE_HOME, XDG_CONFIG_HOME and HOME under a temp dir. Closing it kills whatever it started,
+ * including a daemon that {@code start} put in the background.
+ */
+public final class TestNamespace implements AutoCloseable {
+    public static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    public record Result(int exit, String out, String err) {}
+
+    private final Path dir;
+    private final Map<String, String> env = new HashMap<>();
+    private final Locations locations;
+    private final List<Process> started = new ArrayList<>();
+    /** Which run{n}.out/.err files hold a process's output. */
+    private final Map<Process, Integer> outputs = new ConcurrentHashMap<>();
+    private int runs;
+
+    public TestNamespace(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir.resolve("home"));
+        env.put("NAMESPACE", dir.resolve("ns").toString());
+        env.put("XDG_STATE_HOME", dir.resolve("state").toString());
+        env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
+        env.put("HOME", dir.resolve("home").toString());
+        locations = Locations.from(env);
+    }
+
+    public Locations locations() { return locations; }
+
+    public Path socket() { return locations.socket(); }
+
+    public Map<String, String> env() { return env; }
+
+    /** Starts {@code anvilsrv <args>} with this namespace's environment; its stdout and stderr go to files. */
+    public synchronized Process spawn(String... args) throws IOException {
+        int n = ++runs;
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectOutput(dir.resolve("run" + n + ".out").toFile())
+                .redirectError(dir.resolve("run" + n + ".err").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        started.add(p);
+        outputs.put(p, n);
+        return p;
+    }
+
+    public String stderrOf(Process p) throws IOException {
+        return Files.readString(dir.resolve("run" + outputs.get(p) + ".err"), StandardCharsets.UTF_8);
+    }
+
+    public String stdoutOf(Process p) throws IOException {
+        return Files.readString(dir.resolve("run" + outputs.get(p) + ".out"), StandardCharsets.UTF_8);
+    }
+
+    /** Runs {@code anvilsrv <args>} to completion. */
+    public Result run(String... args) throws Exception {
+        Process p = spawn(args);
+        if (!p.waitFor(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("anvilsrv " + String.join(" ", args) + " did not finish within " + DEADLINE);
+        }
+        return new Result(p.exitValue(), stdoutOf(p), stderrOf(p));
+    }
+
+    /** {@code anvilsrv fgstart}, returned once its socket answers a Tversion. */
+    public Process fgstart() throws Exception {
+        Process p = spawn("fgstart");
+        awaitAnswering(p);
+        return p;
+    }
+
+    /** Waits until the socket answers a Tversion; fails if {@code p} exits first or the deadline passes. */
+    public void awaitAnswering(Process p) throws Exception {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!answers()) {
+            if (p.waitFor(50, TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("anvilsrv exited with " + p.exitValue() + " before answering: " + stderrOf(p));
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("anvilsrv did not answer within " + DEADLINE + ": " + stderrOf(p));
+        }
+    }
+
+    /** True when the socket answers a Tversion right now. */
+    public boolean answers() {
+        if (!Files.exists(socket())) return false;
+        try (RawClient c = new RawClient(socket())) {
+            return c.rpc(new Message.Tversion(Message.NOTAG, 8192, "9P2000")) instanceof Message.Rversion;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Waits for {@code p} to exit and returns its status. */
+    public static int awaitExit(Process p) throws InterruptedException {
+        if (!p.waitFor(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) throw new AssertionError("process " + p.pid() + " still running after " + DEADLINE);
+        return p.exitValue();
+    }
+
+    @Override
+    public void close() throws IOException {
+        List<ProcessHandle> all = new ArrayList<>();
+        synchronized (this) {
+            for (Process p : started) all.add(p.toHandle());
+        }
+        DaemonProcess.find(locations).ifPresent(all::add);
+        for (ProcessHandle h : all) {
+            h.descendants().forEach(ProcessHandle::destroyForcibly);
+            h.destroyForcibly();
+        }
+    }
+}
