@@ -75,5 +75,5 @@ run_main() {
 	shift 2
 	need_jdk "$prog"
 	ensure_built "$prog"
-	exec "$JDK/bin/java" --enable-native-access=ALL-UNNAMED -cp "$ANVILLM_JAR" "$main" "$@"
+	exec "$JDK/bin/java" --enable-native-access=ALL-UNNAMED -Danvillm.home="$ANVILLM_HOME" -cp "$ANVILLM_JAR" "$main" "$@"
 }

@@ -104,7 +104,7 @@ public final class Anvilsrv implements Callable<Integer> {
         @Override
         public Integer call() throws Failure {
             Locations loc = locations();
-            // --sessions: there are no sessions to stop yet; the option is accepted so scripts can use it now.
+            if (sessions) new DaemonControl(loc).stopSessions();
             if (new DaemonControl(loc).stop(Duration.ofSeconds(timeout))) System.out.println("anvilsrv stopped");
             else System.out.println("anvilsrv is not running (namespace " + loc.namespaceDir() + ")");
             return 0;

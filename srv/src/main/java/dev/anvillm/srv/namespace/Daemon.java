@@ -1,12 +1,22 @@
 package dev.anvillm.srv.namespace;
 
-import dev.anvillm.ninep.server.Access;
 import dev.anvillm.ninep.server.NinepServer;
+import dev.anvillm.ninep.server.Node;
 import dev.anvillm.ninep.server.ServerLimits;
+import dev.anvillm.srv.access.AgentView;
+import dev.anvillm.srv.access.PeerCheck;
+import dev.anvillm.srv.access.Principal;
+import dev.anvillm.srv.backend.Backends;
+import dev.anvillm.srv.backend.Launcher;
+import dev.anvillm.srv.detect.HookWatch;
+import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.session.EventBus;
+import dev.anvillm.srv.session.SessionServices;
+import dev.anvillm.srv.session.Sessions;
+import dev.anvillm.srv.store.SessionStore;
+import dev.anvillm.srv.supervise.ExitWatch;
+import dev.anvillm.srv.supervise.RestartPolicy;
 import dev.anvillm.srv.tree.AgentTree;
-import dev.anvillm.srv.tree.Backends;
-import dev.anvillm.srv.tree.Sessions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,8 +24,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -29,15 +44,24 @@ public final class Daemon implements AutoCloseable {
     private final PidFile pidFile;
     private final NinepServer server;
     private final EventBus events;
+    private final Sessions sessions;
+    private final ScheduledExecutorService timers;
+    private final ExitWatch exits;
+    private final HookWatch hooks;
     private final long pid = ProcessHandle.current().pid();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
 
-    private Daemon(Locations locations, PidFile pidFile, NinepServer server, EventBus events) {
+    private Daemon(Locations locations, PidFile pidFile, NinepServer server, EventBus events, Sessions sessions,
+                   ScheduledExecutorService timers, ExitWatch exits, HookWatch hooks) {
         this.locations = locations;
         this.pidFile = pidFile;
         this.server = server;
         this.events = events;
+        this.sessions = sessions;
+        this.timers = timers;
+        this.exits = exits;
+        this.hooks = hooks;
     }
 
     /**
@@ -52,11 +76,30 @@ public final class Daemon implements AutoCloseable {
             clearStaleSocket(loc);
             pidFile.write(ProcessHandle.current().pid());
             EventBus events = new EventBus();
-            AgentTree tree = new AgentTree(Sessions.NONE, Backends.NONE, events, loc.home());
-            NinepServer server = NinepServer.start(loc.socket(), (principal, uname, aname) -> tree.root(),
-                    Access.sameUser(NamespaceDir.currentUid()), ServerLimits.DEFAULT);
-            Daemon d = new Daemon(loc, pidFile, server, events);
-            LOG.log(System.Logger.Level.INFO, "listening on {0} (pid {1}, state {2})", loc.socket(), String.valueOf(d.pid), loc.stateDir());
+            Map<String, String> env = System.getenv();
+            Path home = projectHome();
+            Backends backends;
+            try {
+                backends = Backends.load(home, loc.configDir().resolve("backends.yaml"), env);
+            } catch (IOException e) {
+                throw new Failure("anvilsrv: " + e.getMessage());
+            }
+            ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, r -> Thread.ofPlatform().daemon().name("timers").unstarted(r));
+            ExitWatch exits = new ExitWatch();
+            HookWatch hooks = new HookWatch();
+            int uid = NamespaceDir.currentUid();
+            SessionServices svc = new SessionServices(new Tmux(tmuxSocket(loc), tmuxEnv(env)), new SessionStore(loc.stateDir()),
+                    new Launcher(env, loc.namespaceDir(), uid == 0), exits, hooks, timers, events::publish, RestartPolicy.DEFAULT);
+            Sessions sessions = new Sessions(backends, svc);
+            sessions.restore();
+            timers.scheduleWithFixedDelay(sessions::sweep, 5, 5, TimeUnit.SECONDS);
+            AgentTree tree = new AgentTree(sessions, events, loc.home(), svc.tmux().socket());
+            Node agentRoot = AgentView.root(tree.root());
+            NinepServer server = NinepServer.start(loc.socket(),
+                    (principal, uname, aname) -> principal instanceof Principal.Agent ? agentRoot : tree.root(),
+                    new PeerCheck(uid, sessions::pids), ServerLimits.DEFAULT);
+            Daemon d = new Daemon(loc, pidFile, server, events, sessions, timers, exits, hooks);
+            LOG.log(System.Logger.Level.INFO, "listening on {0} (pid {1}, state {2}, {3} sessions)", loc.socket(), String.valueOf(d.pid), loc.stateDir(), sessions.size());
             return d;
         } catch (Failure | RuntimeException e) {
             closeQuietly(pidFile);
@@ -65,6 +108,43 @@ public final class Daemon implements AutoCloseable {
             closeQuietly(pidFile);
             throw new Failure("anvilsrv: cannot serve on " + loc.socket() + ": " + NamespaceDir.reason(e), e);
         }
+    }
+
+    /** The daemon's own tmux server, one per namespace, never the user's. */
+    static Path tmuxSocket(Locations loc) {
+        return loc.namespaceDir().resolve("tmux");
+    }
+
+    /** The tmux server starts with this much of our environment; panes inherit it. */
+    private static Map<String, String> tmuxEnv(Map<String, String> env) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String k : new String[]{"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ"}) {
+            if (env.containsKey(k)) m.put(k, env.get(k));
+        }
+        m.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin");
+        return m;
+    }
+
+    /** The project's directory (where the test agent lives): set by the launchers, else found from the jar. */
+    static Path projectHome() {
+        String p = System.getProperty("anvillm.home");
+        if (p != null) return Path.of(p);
+        try {
+            Path jar = Path.of(Daemon.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // srv/target/anvillm.jar or srv/target/classes
+            return jar.getParent().getParent().getParent();
+        } catch (Exception e) {
+            return Path.of(".").toAbsolutePath();
+        }
+    }
+
+    /** Stops every session (anvilsrv stop --sessions), before the daemon exits. */
+    public void stopSessions() {
+        sessions.stopAll();
+    }
+
+    public Sessions sessions() {
+        return sessions;
     }
 
     /** The message a second daemon, or {@code start} while one runs, fails with. */
@@ -146,6 +226,13 @@ public final class Daemon implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) return;
         try {
             server.close();
+            timers.shutdownNow();
+            exits.close();
+            try {
+                hooks.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "hook watch close: {0}", e.getMessage());
+            }
         } finally {
             closeQuietly(pidFile);
             done.countDown();

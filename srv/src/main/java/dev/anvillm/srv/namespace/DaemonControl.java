@@ -73,6 +73,24 @@ public final class DaemonControl {
         }
     }
 
+    /**
+     * Writes {@code stop} to every session's ctl, through the tree like any client; the sessions
+     * then stay stopped (durable flag) when a daemon starts again.
+     */
+    public void stopSessions() throws Failure {
+        if (!Files.exists(loc.socket())) return;
+        try (var c = dev.anvillm.ninep.client.NinepClient.connect(loc.socket())) {
+            String list = new String(c.readAll("list"), java.nio.charset.StandardCharsets.UTF_8);
+            for (String line : list.split("\n")) {
+                String[] f = line.split("\t");
+                if (f.length < 3 || f[2].equals("stopped") || f[2].equals("error")) continue;
+                c.writeAll(f[0] + "/ctl", "stop\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new Failure("anvilsrv: cannot stop the sessions: " + e.getMessage());
+        }
+    }
+
     /** Asks the daemon to exit (SIGTERM) and waits until it has. False when none was running. */
     public boolean stop(Duration timeout) throws Failure {
         Optional<ProcessHandle> running = DaemonProcess.find(loc);

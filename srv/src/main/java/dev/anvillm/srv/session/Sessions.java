@@ -15,13 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /** The registry: sessions by id in creation order, and their aliases. */
 public final class Sessions {
     private static final System.Logger LOG = System.getLogger("anvilsrv");
-    private static final Pattern ID = Pattern.compile("[0-9a-f]{8}");
-    private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Backends backends;
@@ -115,10 +112,9 @@ public final class Sessions {
     private String checkAlias(String raw, Session self) throws SessionException {
         String a = raw.strip();
         if (a.isEmpty()) return null;
-        if (!ALIAS.matcher(a).matches()) {
-            throw new SessionException("bad alias '" + (a.length() > 40 ? a.substring(0, 40) + "..." : a) + "': use 1-64 letters, digits, '_' or '-'");
+        if (!Alias.valid(a)) {
+            throw new SessionException("bad alias \"" + (a.length() > 32 ? a.substring(0, 32) + "..." : a) + "\": " + Alias.RULE);
         }
-        if (ID.matcher(a).matches()) throw new SessionException("bad alias '" + a + "': it looks like a session id");
         for (Session x : byId.values()) {
             if (x != self && a.equals(x.alias())) throw new SessionException("alias '" + a + "' is taken by session " + x.id());
         }

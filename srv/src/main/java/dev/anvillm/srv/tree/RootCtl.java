@@ -4,6 +4,8 @@ import dev.anvillm.ninep.server.Fid;
 import dev.anvillm.ninep.server.NinepException;
 import dev.anvillm.ninep.tree.LineCommands;
 import dev.anvillm.srv.session.Alias;
+import dev.anvillm.srv.session.SessionException;
+import dev.anvillm.srv.session.Sessions;
 
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -15,12 +17,10 @@ final class RootCtl implements LineCommands {
     static final String USAGE = "new <backend> <dir> [alias=<name>]";
 
     private final Sessions sessions;
-    private final Backends backends;
     private final Path home;
 
-    RootCtl(Sessions sessions, Backends backends, Path home) {
+    RootCtl(Sessions sessions, Path home) {
         this.sessions = sessions;
-        this.backends = backends;
         this.home = home;
     }
 
@@ -37,7 +37,7 @@ final class RootCtl implements LineCommands {
     private String create(List<String> words) throws NinepException {
         if (words.size() < 3 || words.size() > 4) throw new NinepException("usage: " + USAGE);
         String backend = words.get(1);
-        List<String> known = backends.names();
+        List<String> known = sessions.backends().names();
         if (!known.contains(backend)) {
             throw new NinepException("unknown backend " + CommandWords.quoted(backend) + "; known: "
                     + (known.isEmpty() ? "(none)" : String.join(", ", known)));
@@ -50,7 +50,11 @@ final class RootCtl implements LineCommands {
             alias = opt.substring("alias=".length());
             if (!Alias.valid(alias)) throw new NinepException("bad alias " + CommandWords.quoted(alias) + ": " + Alias.RULE);
         }
-        return sessions.create(new NewSession(backend, dir, alias)) + "\n";
+        try {
+            return sessions.create(backend, dir, alias).id() + "\n";
+        } catch (SessionException e) {
+            throw new NinepException(e.getMessage());
+        }
     }
 
     /** {@code ~} is the user's home, relative paths are taken from it (the daemon's own cwd means nothing to a client). */

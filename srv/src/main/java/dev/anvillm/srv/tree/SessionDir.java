@@ -102,7 +102,8 @@ public final class SessionDir {
     }
 
     private static void command(Session s, Sessions sessions, String line) throws NinepException {
-        List<String> w = CtlLine.split(line);
+        List<String> w = CommandWords.split(line);
+        if (w.isEmpty()) return;
         String verb = w.getFirst();
         switch (verb) {
             case "stop" -> call(s::stop);
@@ -115,8 +116,8 @@ public final class SessionDir {
             case "kill" -> call(() -> sessions.kill(s));
             case "interrupt" -> call(s::interrupt);
             case "refresh" -> call(s::refresh);
-            default -> throw new NinepException("unknown command '" + CtlLine.clip(verb)
-                    + "'; try: stop, start, restart [fresh], kill, interrupt, refresh");
+            default -> throw new NinepException("unknown command " + CommandWords.quoted(verb)
+                    + "; try: stop, start, restart [fresh], kill, interrupt, refresh");
         }
     }
 
