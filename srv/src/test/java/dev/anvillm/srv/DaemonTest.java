@@ -52,10 +52,12 @@ class DaemonTest {
 
             assertEquals(List.of("ctl", "list", "events", "backends"), names(c));
             assertEquals("", read(c, "list"));
-            assertEquals("", read(c, "backends"));
+            String backends = read(c, "backends");
+            assertTrue(backends.lines().anyMatch(l -> l.startsWith("sh\tok\t")), backends);
+            assertTrue(backends.lines().anyMatch(l -> l.startsWith("testagent\t")), backends);
 
             walkOpen(c, "ctl", 7, OpenMode.OWRITE | OpenMode.OTRUNC);
-            assertEquals(new Rerror(0, "unknown backend \"claude\"; known: (none)"), c.rpc(write(7, "new claude /tmp\n")));
+            assertEquals(new Rerror(0, "unknown backend \"nosuch\"; known: claude, codex, gemini, kiro-cli, sh, testagent"), c.rpc(write(7, "new nosuch /tmp\n")));
             assertEquals(new Rerror(0, "unknown command \"frob\"; try: new <backend> <dir> [alias=<name>]"), c.rpc(write(7, "frob\n")));
         }
     }

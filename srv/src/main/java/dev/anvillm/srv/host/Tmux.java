@@ -117,6 +117,45 @@ public final class Tmux {
         }
     }
 
+    /**
+     * The pane of session {@code name} once tmux has recorded its exit status. Debian's tmux
+     * (built with libutempter) sometimes misses a child's exit and never fills in the status;
+     * a SIGCHLD to the server makes it look again. Returns the last listing seen (possibly
+     * still alive) when {@code deadlineMs} passes, or null when there is no such pane.
+     */
+    public Pane deadPane(String name, long deadlineMs) throws IOException {
+        long end = System.currentTimeMillis() + deadlineMs;
+        Pane last = null;
+        boolean nudged = false;
+        while (true) {
+            last = null;
+            for (Pane p : panes()) if (p.session().equals(name)) last = p;
+            if (last == null || last.dead() && (last.deadStatus() >= 0 || last.deadSignal() > 0)) return last;
+            if (System.currentTimeMillis() > end) return last;
+            if (!nudged) {
+                nudgeServer();
+                nudged = true;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return last;
+            }
+        }
+    }
+
+    private void nudgeServer() {
+        try {
+            long serverPid = Long.parseLong(run(List.of("display-message", "-p", "#{pid}"), null).trim());
+            new ProcessBuilder("kill", "-CHLD", Long.toString(serverPid)).start().waitFor(2, TimeUnit.SECONDS);
+        } catch (IOException | NumberFormatException e) {
+            // no server: nothing to nudge
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public boolean serverRunning() {
         try {
             run(List.of("list-sessions", "-F", "#{session_name}"), null);

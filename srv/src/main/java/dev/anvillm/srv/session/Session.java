@@ -431,11 +431,12 @@ public final class Session {
         if (seq != launchSeq || killed) return;
         Tmux.Pane pane = null;
         try {
-            for (Tmux.Pane p : svc.tmux().panes()) if (p.session().equals(id)) pane = p;
+            pane = svc.tmux().deadPane(id, 500);
         } catch (IOException e) {
             // the tmux server is gone too
         }
         String how = pane == null ? "tmux window gone"
+                : !pane.dead() ? "exited (tmux did not record how)"
                 : pane.deadSignal() > 0 ? "killed by signal " + pane.deadSignal()
                 : "exit status " + pane.deadStatus();
         lastExit = how + " at " + Instant.now();
@@ -445,7 +446,7 @@ public final class Session {
             save();
             return;
         }
-        if (pane != null && pane.deadStatus() == 0 && pane.deadSignal() <= 0) {
+        if (pane != null && pane.dead() && pane.deadStatus() == 0 && pane.deadSignal() <= 0) {
             stopped = true;
             logEvent("the backend exited cleanly (" + how + "): treated as a stop; write 'start' to ctl to start it again");
             setState(State.STOPPED);
