@@ -131,5 +131,23 @@ public final class TestNamespace implements AutoCloseable {
             h.descendants().forEach(ProcessHandle::destroyForcibly);
             h.destroyForcibly();
         }
+        // sessions outlive their daemon by design; a test's must not outlive the test
+        try {
+            new ProcessBuilder("tmux", "-S", tmuxSocket().toString(), "kill-server")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The daemon's own tmux server. */
+    public Path tmuxSocket() {
+        return locations.namespaceDir().resolve("tmux");
+    }
+
+    /** Writes backends.yaml into this namespace's config directory (before the daemon starts). */
+    public void backendsYaml(String yaml) throws IOException {
+        Files.createDirectories(locations.configDir());
+        Files.writeString(locations.configDir().resolve("backends.yaml"), yaml);
     }
 }
