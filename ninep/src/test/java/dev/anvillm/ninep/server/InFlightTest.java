@@ -11,9 +11,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -152,14 +156,14 @@ class InFlightTest {
     void aFlushRacingAnAnswerGivesTheReplyFirstOrNotAtAll() throws Exception {
         openEvents(1);
         int n = 3000;
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean done = new AtomicBoolean();
         Thread releaser = Thread.ofPlatform().start(() -> {
             while (!done.get()) {
                 tree.events.release("x");
                 Thread.onSpinWait();
             }
         });
-        java.util.List<Message> replies = new java.util.ArrayList<>();
+        List<Message> replies = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
                 ByteArrayOutputStream pair = new ByteArrayOutputStream();
@@ -173,8 +177,8 @@ class InFlightTest {
             done.set(true);
             releaser.join();
         }
-        java.util.Set<Integer> answered = new java.util.HashSet<>();
-        java.util.Set<Integer> flushed = new java.util.HashSet<>();
+        Set<Integer> answered = new HashSet<>();
+        Set<Integer> flushed = new HashSet<>();
         for (Message m : replies) {
             if (m instanceof Rread r) {
                 assertFalse(flushed.contains(r.tag()), "tag " + r.tag() + " answered after its Rflush");
@@ -186,10 +190,63 @@ class InFlightTest {
             }
         }
         assertEquals(n, flushed.size(), "every Tflush is answered");
-        java.util.Set<Integer> cancelled = new java.util.HashSet<>(tree.events.cancelled);
+        Set<Integer> cancelled = new HashSet<>(tree.events.cancelled);
         for (int i = 0; i < n; i++) {
             assertTrue(answered.contains(i) ^ cancelled.contains(i), "tag " + i + ": answered " + answered.contains(i) + ", cancelled " + cancelled.contains(i));
         }
+        assertEquals(0, tree.events.waiting());
+    }
+
+    /** Clunks racing answers from another thread: every read still gets exactly one reply, before its fid's Rclunk. */
+    @Test
+    void aClunkRacingAnAnswerLeavesNoReadUnanswered() throws Exception {
+        int n = 1000;
+        ByteArrayOutputStream opens = new ByteArrayOutputStream();
+        for (int fid = 1; fid <= n; fid++) {
+            opens.writeBytes(Codec.encode(new Twalk(0, 0, fid, List.of("events"))));
+            opens.writeBytes(Codec.encode(new Topen(0, fid, 0)));
+        }
+        c.sendBytes(opens.toByteArray());
+        for (int i = 0; i < n; i++) {
+            assertInstanceOf(Rwalk.class, c.receive());
+            assertInstanceOf(Ropen.class, c.receive());
+        }
+
+        AtomicBoolean done = new AtomicBoolean();
+        Thread releaser = Thread.ofPlatform().start(() -> {
+            while (!done.get()) {
+                tree.events.release("x");
+                Thread.onSpinWait();
+            }
+        });
+        List<Message> replies = new ArrayList<>();
+        try {
+            for (int fid = 1; fid <= n; fid++) {
+                ByteArrayOutputStream pair = new ByteArrayOutputStream();
+                pair.writeBytes(Codec.encode(new Tread(fid, fid, 0, 4096)));
+                pair.writeBytes(Codec.encode(new Tclunk(FLUSH_TAGS + fid, fid)));
+                c.sendBytes(pair.toByteArray());
+            }
+            c.send(new Tstat(Message.NOTAG - 1, 0));
+            for (Message m = c.receive(); m.tag() != Message.NOTAG - 1; m = c.receive()) replies.add(m);
+        } finally {
+            done.set(true);
+            releaser.join();
+        }
+        Set<Integer> answered = new HashSet<>();
+        Set<Integer> clunked = new HashSet<>();
+        for (Message m : replies) {
+            if (m instanceof Rclunk r) {
+                int fid = r.tag() - FLUSH_TAGS;
+                assertTrue(answered.contains(fid), "fid " + fid + " clunked before its read was answered");
+                assertTrue(clunked.add(fid));
+            } else {
+                assertTrue(m instanceof Rread || m instanceof Rerror, "unexpected " + m);
+                assertTrue(answered.add(m.tag()), "tag " + m.tag() + " answered twice");
+            }
+        }
+        assertEquals(n, answered.size(), "every read is answered");
+        assertEquals(n, clunked.size());
         assertEquals(0, tree.events.waiting());
     }
 }

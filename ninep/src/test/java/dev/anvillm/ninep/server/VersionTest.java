@@ -11,9 +11,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 
 import static dev.anvillm.ninep.proto.Message.NOFID;
 import static dev.anvillm.ninep.proto.Message.NOTAG;
@@ -46,6 +48,8 @@ class VersionTest {
             Rversion v = c.call(new Tversion(NOTAG, 1 << 20, "9P2000"), Rversion.class);
             assertEquals(server.limits().maxMsize(), v.msize());
             assertTrue(v.msize() >= 65536 + Codec.IOHDRSZ, "the server's maximum carries at least 64 KiB of data");
+            Rversion huge = c.call(new Tversion(NOTAG, 0xffffffff, "9P2000"), Rversion.class);
+            assertEquals(server.limits().maxMsize(), huge.msize(), "msize is unsigned: 0xffffffff is not -1");
         }
     }
 
@@ -100,8 +104,8 @@ class VersionTest {
                 while ((m = c.receive()) != null) {
                     assertInstanceOf(Rversion.class, m, "only the Tversion may be answered");
                 }
-            } catch (java.util.concurrent.ExecutionException reset) {
-                assertInstanceOf(java.io.IOException.class, reset.getCause());
+            } catch (ExecutionException reset) {
+                assertInstanceOf(IOException.class, reset.getCause());
             }
         }
     }
