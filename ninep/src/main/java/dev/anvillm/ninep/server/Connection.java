@@ -387,7 +387,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
             });
         }
         for (Request r : mine) {
-            if (r.cancel()) reply(new Rerror(r.tag(), "fid clunked"));
+            r.cancel();
+            reply(new Rerror(r.tag(), "fid clunked"));
         }
     }
 

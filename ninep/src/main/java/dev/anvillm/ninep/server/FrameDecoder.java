@@ -16,26 +16,28 @@ final class FrameDecoder extends ByteToMessageDecoder {
         this.conn = conn;
     }
 
+    /**
+     * Decodes at most one frame per call: the decoder hands it on before it looks at the next,
+     * so a Tversion's new msize already bounds the frame right behind it.
+     */
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        while (in.readableBytes() >= 4) {
-            long size = in.getUnsignedIntLE(in.readerIndex());
-            if (size > conn.frameLimit()) {
-                fail(ctx, in, "size field " + size + " larger than msize " + conn.frameLimit());
-                return;
-            }
-            if (size < Codec.HEADER) {
-                fail(ctx, in, "size field " + size + " smaller than a message header");
-                return;
-            }
-            if (in.readableBytes() < size) return;
-            ByteBuf frame = in.readSlice((int) size);
-            try {
-                out.add(Codec.decode(frame));
-            } catch (DecodeException e) {
-                fail(ctx, in, e.getMessage());
-                return;
-            }
+        if (in.readableBytes() < 4) return;
+        long size = in.getUnsignedIntLE(in.readerIndex());
+        if (size > conn.frameLimit()) {
+            fail(ctx, in, "size field " + size + " larger than msize " + conn.frameLimit());
+            return;
+        }
+        if (size < Codec.HEADER) {
+            fail(ctx, in, "size field " + size + " smaller than a message header");
+            return;
+        }
+        if (in.readableBytes() < size) return;
+        ByteBuf frame = in.readSlice((int) size);
+        try {
+            out.add(Codec.decode(frame));
+        } catch (DecodeException e) {
+            fail(ctx, in, e.getMessage());
         }
     }
 

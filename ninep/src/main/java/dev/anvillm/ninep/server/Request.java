@@ -45,8 +45,10 @@ public abstract sealed class Request permits ReadRequest, WriteRequest, ClunkReq
     }
 
     /**
-     * Runs {@code action} if the request is flushed or otherwise abandoned before it is answered
-     * (at once if that has already happened). Blocking reads use it to unregister themselves.
+     * Runs {@code action} if the request is flushed or otherwise abandoned before its answer went
+     * out — also when the handler was answering at that moment, whose answer is then dropped —
+     * (at once if that has already happened). Blocking reads use it to unregister themselves,
+     * streams to put back what the dropped answer carried.
      */
     public void onCancel(Runnable action) {
         this.onCancel = action;
@@ -62,11 +64,15 @@ public abstract sealed class Request permits ReadRequest, WriteRequest, ClunkReq
         if (done.compareAndSet(false, true)) conn.answer(this, reply);
     }
 
-    /** The framework abandons the request: no reply goes out. Returns false if already answered. */
-    boolean cancel() {
-        if (!done.compareAndSet(false, true)) return false;
+    /**
+     * The framework abandons the request: it has taken it out of the connection's table, so no
+     * answer goes out, even one the handler is giving at this moment. Whoever takes a request
+     * out of that table decides its fate, so the cancel action runs even if the handler got to
+     * {@link #finish} first: its answer is dropped and it must learn that.
+     */
+    void cancel() {
+        done.set(true);
         cancelled = true;
         runCancel();
-        return true;
     }
 }
