@@ -5,12 +5,16 @@ import dev.anvillm.ninep.server.Fid;
 import dev.anvillm.ninep.server.NinepException;
 import dev.anvillm.ninep.server.ReadRequest;
 import dev.anvillm.ninep.server.WriteRequest;
+import dev.anvillm.ninep.proto.OpenMode;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
-/** Line commands: bytes accumulate per fid, each complete line runs at its newline. Offsets are ignored. */
+/**
+ * Line commands: bytes accumulate per fid, each complete line runs at its newline, an
+ * unterminated one at clunk; on a fid opened ORDWR each write is a whole command. Offsets are ignored.
+ */
 final class ControlFile implements File.Behavior {
     static final int MAX_LINE = 64 * 1024;
 
@@ -52,6 +56,14 @@ final class ControlFile implements File.Behavior {
                 throw new NinepException("command line too long (limit " + MAX_LINE + " bytes); end it with a newline");
             }
             s.partial.write(data, start, data.length - start);
+            // Opened for reading and writing (plan9port's `9p rdwr`, which strips newlines and never
+            // clunks), each write is a whole command, as Plan 9 ctl files take them; the answer is
+            // then readable on the same fid at once.
+            if (OpenMode.access(fid.mode()) == OpenMode.ORDWR && s.partial.size() > 0) {
+                String line = s.partial.toString(StandardCharsets.UTF_8);
+                s.partial.reset();
+                runLine(fid, s, line);
+            }
             r.respond();
         });
     }

@@ -263,37 +263,38 @@ class Plan9portReplayTest {
 
     /**
      * {@code 9p rdwr agent/ctl}: ORDWR; read at offset 0, then the stdin line without its newline
-     * at the offset just read. The unterminated line runs when the fid goes — rdwr never clunks,
-     * so at EOF.
+     * at the offset just read, and rdwr never clunks. So on a fid opened ORDWR each write is a
+     * whole command, and its answer (the new id) is readable at once: SPEC's clone idiom.
      */
     @Test
-    void rdwrOnACtlFileRunsTheUnterminatedLineWhenTheClientExits() throws Exception {
+    void rdwrOnACtlFileRunsEachWriteAsACommandAndReadsBackItsAnswer() throws Exception {
         RawClient c = invocation();
         c.call(new Twalk(0, 0, 1, List.of("ctl")), Rwalk.class);
         c.call(new Topen(0, 1, 0x2), Ropen.class);
         Rread r = c.call(new Tread(0, 1, 0, 4096), Rread.class);
         assertEquals(0, r.data().length);
         c.call(new Twrite(0, 1, r.data().length, utf8("new claude /proj")), Rwrite.class);
-        assertEquals(0, c.call(new Tread(0, 1, 0, 4096), Rread.class).data().length);
-        assertTrue(tree.commands.isEmpty(), "a line without its newline waits");
-        exit(c);
         assertEquals("new claude /proj", tree.nextCommand());
+        assertEquals(TestTree.NEW_ID, text(c.call(new Tread(0, 1, 0, 4096), Rread.class)));
+        exit(c);
+        assertTrue(tree.commands.isEmpty(), "nothing runs twice at EOF");
     }
 
+    /** {@code printf 'stop' | 9p write agent/x/ctl}: OWRITE|OTRUNC, no newline: the line runs at Tclunk. */
     @Test
-    void rdwrOnACtlFileRunsTheUnterminatedLineAtTclunk() throws Exception {
+    void anUnterminatedLineWrittenWithOwriteRunsAtTclunk() throws Exception {
         RawClient c = invocation();
         c.call(new Twalk(0, 0, 1, List.of("ctl")), Rwalk.class);
-        c.call(new Topen(0, 1, 0x2), Ropen.class);
-        c.call(new Tread(0, 1, 0, 4096), Rread.class);
+        c.call(new Topen(0, 1, 0x11), Ropen.class);
         c.call(new Twrite(0, 1, 0, utf8("new claude /proj")), Rwrite.class);
+        assertTrue(tree.commands.isEmpty(), "a line without its newline waits");
         c.call(new Tclunk(0, 1), Rclunk.class);
         assertEquals("new claude /proj", tree.nextCommand());
         exit(c);
         assertTrue(tree.commands.isEmpty());
     }
 
-    /** After a command, a read of the same fid gives its answer; the next write lands at that offset. */
+    /** After a command, a read of the same fid gives its answer; later writes land at any offset. */
     @Test
     void ctlFilesIgnoreWriteOffsets() throws Exception {
         RawClient c = invocation();
@@ -303,8 +304,7 @@ class Plan9portReplayTest {
         assertEquals("new claude /proj", tree.nextCommand());
         Rread id = c.call(new Tread(0, 1, 0, 4096), Rread.class);
         assertEquals(TestTree.NEW_ID, text(id), "the clone idiom: the answer of the last command");
-        c.call(new Twrite(0, 1, id.data().length, utf8("stop")), Rwrite.class);
-        c.call(new Twrite(0, 1, 4096, utf8(" now\n")), Rwrite.class);
+        c.call(new Twrite(0, 1, id.data().length, utf8("stop now")), Rwrite.class);
         assertEquals("stop now", tree.nextCommand());
         c.call(new Twrite(0, 1, 1L << 40, utf8("refresh\n")), Rwrite.class);
         assertEquals("refresh", tree.nextCommand());
