@@ -59,7 +59,21 @@ public final class Agents implements AutoCloseable {
             if (last.equals(want)) return;
             Thread.sleep(20); // polling a condition, with a deadline
         }
-        throw new AssertionError("session " + id + " is " + last + ", not " + want + " after " + DEADLINE + "\n" + read(id + "/info") + read(id + "/log"));
+        throw new AssertionError("session " + id + " is " + last + ", not " + want + " after " + DEADLINE + "\n" + read(id + "/info") + logSoFar(id));
+    }
+
+    /** What the log holds now (a read at its end would wait for more, like tail -f). */
+    public String logSoFar(String id) throws IOException {
+        try (Fid f = c.open(id + "/log", OpenMode.OREAD)) {
+            StringBuilder sb = new StringBuilder();
+            long off = 0;
+            while (true) {
+                byte[] b = f.read(off, 4096);
+                sb.append(new String(b, StandardCharsets.UTF_8));
+                off += b.length;
+                if (b.length < 4096) return sb.toString();
+            }
+        }
     }
 
     @Override

@@ -672,6 +672,8 @@ public final class Session {
     /** The turn started: the prompt in flight is delivered, and leaves the durable queue. */
     private void confirmDelivery() {
         if (confirmTimer != null) confirmTimer.cancel(false);
+        // running before the prompt leaves the queue: a reply reader must never see a quiet gap
+        if (state.live()) setState(State.RUNNING);
         QueuedPrompt p = inFlight;
         if (p != null) {
             inFlight = null;
@@ -689,7 +691,6 @@ public final class Session {
             }
             appendLog("USER: " + p.text());
         }
-        if (state.live()) setState(State.RUNNING);
     }
 
     private void turnEnded(HookEvent stop) {

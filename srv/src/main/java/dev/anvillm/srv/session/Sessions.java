@@ -116,7 +116,7 @@ public final class Sessions {
             throw new SessionException("bad alias \"" + (a.length() > 32 ? a.substring(0, 32) + "..." : a) + "\": " + Alias.RULE);
         }
         for (Session x : byId.values()) {
-            if (x != self && a.equals(x.alias())) throw new SessionException("alias '" + a + "' is taken by session " + x.id());
+            if (x != self && a.equals(x.alias())) throw new SessionException("alias \"" + a + "\" is taken by session " + x.id());
         }
         return a;
     }
