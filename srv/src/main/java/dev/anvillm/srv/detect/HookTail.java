@@ -34,6 +34,17 @@ public final class HookTail {
         }
     }
 
+    /** Starts at {@code offset}: the point up to which an earlier daemon had read the file. */
+    public HookTail(Path file, long offset) {
+        this.file = file;
+        this.offset = offset;
+    }
+
+    /** How far the file has been read (whole lines only). */
+    public long offset() {
+        return offset - partial.size();
+    }
+
     public Path file() {
         return file;
     }

@@ -15,7 +15,7 @@ import dev.anvillm.srv.session.SessionServices;
 import dev.anvillm.srv.session.Sessions;
 import dev.anvillm.srv.store.SessionStore;
 import dev.anvillm.srv.supervise.ExitWatch;
-import dev.anvillm.srv.supervise.RestartPolicy;
+import dev.anvillm.srv.supervise.RestartPolicies;
 import dev.anvillm.srv.tree.AgentTree;
 
 import java.io.IOException;
@@ -79,8 +79,10 @@ public final class Daemon implements AutoCloseable {
             Map<String, String> env = System.getenv();
             Path home = projectHome();
             Backends backends;
+            RestartPolicies restart;
             try {
                 backends = Backends.load(home, loc.configDir().resolve("backends.yaml"), env);
+                restart = RestartPolicies.load(loc.configDir().resolve("backends.yaml"));
             } catch (IOException e) {
                 throw new Failure("anvilsrv: " + e.getMessage());
             }
@@ -89,7 +91,7 @@ public final class Daemon implements AutoCloseable {
             HookWatch hooks = new HookWatch();
             int uid = NamespaceDir.currentUid();
             SessionServices svc = new SessionServices(new Tmux(tmuxSocket(loc), tmuxEnv(env)), new SessionStore(loc.stateDir()),
-                    new Launcher(env, loc.namespaceDir(), uid == 0), exits, hooks, timers, events::publish, RestartPolicy.DEFAULT);
+                    new Launcher(env, loc.namespaceDir(), uid == 0), exits, hooks, timers, events::publish, restart);
             Sessions sessions = new Sessions(backends, svc);
             sessions.restore();
             timers.scheduleWithFixedDelay(sessions::sweep, 5, 5, TimeUnit.SECONDS);

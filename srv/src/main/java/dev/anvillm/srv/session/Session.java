@@ -7,7 +7,9 @@ import dev.anvillm.srv.detect.HookTail;
 import dev.anvillm.srv.detect.Transcript;
 import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.store.SessionRecord;
+import dev.anvillm.srv.store.SessionStore;
 import dev.anvillm.srv.store.SessionStore.QueuedPrompt;
+import dev.anvillm.srv.supervise.Processes;
 import dev.anvillm.srv.supervise.RestartPolicy;
 
 import java.io.IOException;
@@ -40,6 +42,10 @@ public final class Session {
     private static final int DELIVERY_ATTEMPTS = 3;
     private static final Duration PANE_POLL = Duration.ofMillis(250);
     private static final Duration PANE_SETTLE = Duration.ofMillis(750);
+    private static final String STARTED_BY_REQUEST = "started by request";
+    private static final String RESTARTED_BY_REQUEST = "restarted by request";
+    private static final String RESTARTED_FRESH = "restarted with a fresh conversation";
+    private static final String RESTARTING_IN = "; restarting in ";
     private static final AtomicLong SEQ = new AtomicLong(System.currentTimeMillis() * 1000);
 
     private final String id;
@@ -79,6 +85,7 @@ public final class Session {
     private HookTail hooks;
     private long launchSeq;
     private boolean stopRequested;
+    private boolean replaying;
     private boolean killed;
     private String lastScreen = "";
     private long screenChangedMs;
@@ -103,10 +110,29 @@ public final class Session {
         this.history.addAll(r.history());
         this.out = new TextLog(svc.store().outFile(id));
         this.log = new TextLog(svc.store().logFile(id));
-        this.restarts = new RestartPolicy.Tracker(svc.policy());
+        this.restarts = new RestartPolicy.Tracker(svc.policy().of(spec.name()));
+        countEarlierRestarts();
         this.queue.addAll(svc.store().queue(id));
         if (stopped) state = State.STOPPED;
         else if (errorCause != null) state = State.ERROR;
+    }
+
+    /** Restarts an earlier daemon made count toward the limit: a crash loop cannot hide behind a daemon restart. */
+    private void countEarlierRestarts() {
+        long now = System.currentTimeMillis();
+        for (String h : history) {
+            int sp = h.indexOf(' ');
+            if (sp < 0) continue;
+            long at;
+            try {
+                at = Instant.parse(h.substring(0, sp)).toEpochMilli();
+            } catch (java.time.format.DateTimeParseException e) {
+                continue;
+            }
+            String what = h.substring(sp + 1);
+            if (what.startsWith(STARTED_BY_REQUEST) || what.startsWith(RESTARTED_BY_REQUEST) || what.startsWith(RESTARTED_FRESH)) restarts.reset();
+            else if (what.contains(RESTARTING_IN)) restarts.restartedAt(at, now);
+        }
     }
 
     // ---- what readers see --------------------------------------------------------------------
@@ -215,7 +241,13 @@ public final class Session {
     public void submit(String text) throws SessionException {
         onActor(() -> {
             checkPrompt(text.length());
-            QueuedPrompt p = svc.store().enqueue(id, SEQ.incrementAndGet(), text);
+            QueuedPrompt p;
+            try {
+                p = svc.store().enqueue(id, SEQ.incrementAndGet(), text);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "session {0}: {1}", id, e.getMessage());
+                throw new SessionException("session " + id + ": " + e.getMessage());
+            }
             synchronized (queue) {
                 queue.addLast(p);
             }
@@ -228,9 +260,17 @@ public final class Session {
     public void setContext(String text) throws SessionException {
         if (text.length() > MAX_CONTEXT) throw new SessionException("context too large: limit " + MAX_CONTEXT + " bytes");
         onActor(() -> {
+            String was = context;
+            boolean wasPending = contextPending;
             context = text;
             contextPending = !text.isEmpty();
-            save();
+            try {
+                svc.store().save(record());
+            } catch (IOException e) {
+                context = was;
+                contextPending = wasPending;
+                throw new SessionException("session " + id + ": context not stored: " + SessionStore.reason(e) + "; free disk space and write it again");
+            }
             svc.events().event(id, "context", text.length() + " bytes");
             return null;
         });
@@ -238,8 +278,14 @@ public final class Session {
 
     void setAlias(String a) throws SessionException {
         onActor(() -> {
+            String was = alias;
             alias = a;
-            save();
+            try {
+                svc.store().save(record());
+            } catch (IOException e) {
+                alias = was;
+                throw new SessionException("session " + id + ": alias not stored: " + SessionStore.reason(e) + "; free disk space and write it again");
+            }
             svc.events().event(id, "alias", a == null ? "-" : a);
             return null;
         });
@@ -288,7 +334,7 @@ public final class Session {
             stopped = false;
             errorCause = null;
             restarts.reset();
-            launch(false, "started by request");
+            launch(false, STARTED_BY_REQUEST);
             return null;
         });
     }
@@ -299,7 +345,7 @@ public final class Session {
             stopped = false;
             errorCause = null;
             restarts.reset();
-            launch(fresh, fresh ? "restarted with a fresh conversation" : "restarted by request");
+            launch(fresh, fresh ? RESTARTED_FRESH : RESTARTED_BY_REQUEST);
             return null;
         });
     }
@@ -341,27 +387,72 @@ public final class Session {
         });
     }
 
-    /** Re-adopts a session found alive after a daemon restart, or restarts it per policy. */
+    /**
+     * Re-adopts a session found alive after a daemon restart (same pid, its state re-detected,
+     * what its hooks reported meanwhile replayed), or treats one that died meanwhile as a crash.
+     */
     void adopt(boolean paneAlive, int panePid) throws SessionException {
         onActor(() -> {
             if (stopped || errorCause != null) return null;
-            if (paneAlive) {
-                pid = panePid;
-                startedMs = System.currentTimeMillis();
-                hooks = new HookTail(Launcher.hookFile(svc.store().runDir(id)));
-                svc.hooks().watch(svc.store().runDir(id), () -> actor.execute(this::pollHooks));
-                long seq = ++launchSeq;
-                svc.exits().watch(pid, () -> actor.execute(() -> exited(seq)));
-                startPanePoll();
-                setState(State.IDLE);
-                readScreen(true);
-                event("adopted", "pid " + pid);
-                kick();
-            } else {
-                launch(false, "restarted after the daemon was away");
+            if (!paneAlive) {
+                // the restart policy decides, as for any crash
+                exited(launchSeq, " while the daemon was away");
+                return null;
             }
+            pid = panePid;
+            startedMs = System.currentTimeMillis();
+            Path run = svc.store().runDir(id);
+            Optional<SessionStore.HookMark> mark = spec.hooks() ? svc.store().hookMark(id) : Optional.empty();
+            hooks = mark.isPresent() ? new HookTail(Launcher.hookFile(run), mark.get().offset()) : new HookTail(Launcher.hookFile(run));
+            long seq = ++launchSeq;
+            svc.exits().watch(pid, () -> actor.execute(() -> exited(seq, "")));
+            startPanePoll();
+            State was = mark.map(m -> parseState(m.state())).orElse(State.IDLE);
+            setState(was);
+            event("adopted", "pid " + pid + (mark.isPresent() ? ", " + was.word() + " when the daemon left" : ""));
+            replaying = true;
+            try {
+                pollHooks();
+            } finally {
+                replaying = false;
+            }
+            svc.hooks().watch(run, () -> actor.execute(this::pollHooks));
+            readScreen(true);
+            if (state == State.STARTING) {
+                startupTimer = svc.timers().schedule(() -> actor.execute(() -> startupDeadline(seq)), spec.startup().toMillis(), TimeUnit.MILLISECONDS);
+            }
+            kick();
             return null;
         });
+    }
+
+    private static State parseState(String word) {
+        try {
+            State s = State.parse(word);
+            return s.live() ? s : State.IDLE;
+        } catch (IllegalArgumentException e) {
+            return State.IDLE;
+        }
+    }
+
+    /**
+     * Replaying hooks after a daemon restart: the prompt the old daemon pasted but never saw
+     * confirmed is the head of the queue; the agent's UserPromptSubmit for that same text says
+     * it arrived, so it is not delivered twice.
+     */
+    private void claimReplayedPrompt(HookEvent e) {
+        if (!replaying || inFlight != null) return;
+        String submitted = e.text("prompt");
+        QueuedPrompt head;
+        synchronized (queue) {
+            head = queue.peekFirst();
+        }
+        if (submitted == null || head == null) return;
+        boolean plain = submitted.strip().equals(head.text().strip());
+        boolean withContext = !context.isEmpty() && submitted.strip().equals((context + "\n\n" + head.text()).strip());
+        if (!plain && !withContext) return;
+        inFlight = head;
+        inFlightHasContext = withContext;
     }
 
     /** The supervisor's sweep: the pane as tmux lists it now (null when it has no pane at all). */
@@ -370,7 +461,7 @@ public final class Session {
             if (!state.live() || killed || pid <= 0) return;
             if (pane == null || pane.dead() || pane.pid() != pid) {
                 svc.exits().unwatch(pid);
-                exited(launchSeq);
+                exited(launchSeq, "");
             }
         });
     }
@@ -396,6 +487,7 @@ public final class Session {
         }
         Launcher.Plan plan = svc.launcher().plan(spec, id, cwd, run, conversation, resume);
         hooks = new HookTail(Launcher.hookFile(run));
+        saveHookMark(State.STARTING);
         svc.hooks().watch(run, () -> actor.execute(this::pollHooks));
         stopRequested = false;
         inFlight = null;
@@ -405,10 +497,12 @@ public final class Session {
         pid = tmux.hasSession(id) ? tmux.respawn(id, cwd, plan.env(), plan.argv())
                 : tmux.start(id, cwd, plan.env(), plan.argv(), 200, 50);
         long seq = ++launchSeq;
-        svc.exits().watch(pid, () -> actor.execute(() -> exited(seq)));
-        addHistory(why + " (pid " + pid + (resume ? ", conversation resumed" : ", fresh conversation") + ")");
+        svc.exits().watch(pid, () -> actor.execute(() -> exited(seq, "")));
+        String what = why + " (pid " + pid + (resume ? ", conversation " + conversation + " resumed" : ", fresh conversation " + conversation) + ")";
+        addHistory(what);
         save();
-        event(why.startsWith("created") ? "started" : "restarted", "pid " + pid);
+        svc.events().event(id, why.startsWith("created") ? "started" : "restarted", "pid " + pid);
+        logEvent(what);
         startupTimer = svc.timers().schedule(() -> actor.execute(() -> startupDeadline(seq)), spec.startup().toMillis(), TimeUnit.MILLISECONDS);
         startPanePoll();
     }
@@ -423,24 +517,30 @@ public final class Session {
     private void startupDeadline(long seq) {
         if (seq != launchSeq || state != State.STARTING) return;
         String tail = paneTail();
-        fail("did not become ready within " + spec.startup().toSeconds() + " s; last screen: " + tail);
+        fail("did not become ready within " + RestartPolicy.human(spec.startup()) + "; last screen: " + tail + "; write 'start' to ctl to try again");
         terminate();
     }
 
-    private void exited(long seq) {
+    /** The backend is gone ({@code where}: "" or " while the daemon was away"): stop, restart per policy, or error. */
+    private void exited(long seq, String where) {
         if (seq != launchSeq || killed) return;
+        long noticed = System.currentTimeMillis();
         Tmux.Pane pane = null;
         try {
             pane = svc.tmux().deadPane(id, 500);
         } catch (IOException e) {
             // the tmux server is gone too
         }
-        String how = pane == null ? "tmux window gone"
+        String how = (pane == null ? "tmux window gone"
                 : !pane.dead() ? "exited (tmux did not record how)"
                 : pane.deadSignal() > 0 ? "killed by signal " + pane.deadSignal()
-                : "exit status " + pane.deadStatus();
+                : "exit status " + pane.deadStatus()) + where;
         lastExit = how + " at " + Instant.now();
         cancelTimers();
+        if (state == State.ERROR) {
+            save(); // the startup deadline failed it and stopped the process: it stays in error
+            return;
+        }
         if (stopRequested || stopped) {
             setState(State.STOPPED);
             save();
@@ -448,24 +548,28 @@ public final class Session {
         }
         if (pane != null && pane.dead() && pane.deadStatus() == 0 && pane.deadSignal() <= 0) {
             stopped = true;
+            addHistory("exited cleanly (" + how + "): a stop, not a crash");
             logEvent("the backend exited cleanly (" + how + "): treated as a stop; write 'start' to ctl to start it again");
             setState(State.STOPPED);
             save();
+            svc.events().event(id, "exited", how);
             return;
         }
         String tail = paneTail();
-        Duration ran = Duration.ofMillis(System.currentTimeMillis() - startedMs);
-        Duration delay = restarts.onCrash(ran, System.currentTimeMillis());
+        Duration ran = Duration.ofMillis(noticed - startedMs);
+        Duration delay = restarts.onCrash(ran, noticed);
         if (delay == null) {
-            fail("crashed " + (restarts.recent() + 1) + " times within " + svc.policy().window().toMinutes()
-                    + " min; last: " + how + "; last screen: " + tail);
+            fail("crashed " + (restarts.recent() + 1) + " times within " + RestartPolicy.human(restarts.policy().window())
+                    + "; last: " + how + "; last screen: " + tail + "; write 'start' to ctl to start it again");
             return;
         }
-        addHistory("exited (" + how + "); restarting in " + delay.toMillis() + " ms; last screen: " + tail);
-        logEvent("backend exited (" + how + "); restarting in " + delay.toMillis() + " ms");
+        addHistory("exited (" + how + ")" + RESTARTING_IN + RestartPolicy.human(delay) + "; last screen: " + tail);
+        logEvent("backend exited (" + how + ")" + RESTARTING_IN + RestartPolicy.human(delay) + "; last screen: " + tail);
         setState(State.EXITED);
         save();
         svc.events().event(id, "exited", how);
+        // the delay counts from the exit, not from when the pane was read
+        long wait = Math.max(0, delay.toMillis() - (System.currentTimeMillis() - noticed));
         restartTimer = svc.timers().schedule(() -> actor.execute(() -> {
             if (state != State.EXITED || stopped) return;
             try {
@@ -473,7 +577,7 @@ public final class Session {
             } catch (IOException e) {
                 fail("restart failed: " + e.getMessage());
             }
-        }), delay.toMillis(), TimeUnit.MILLISECONDS);
+        }), wait, TimeUnit.MILLISECONDS);
     }
 
     private void fail(String cause) {
@@ -511,7 +615,7 @@ public final class Session {
     private static boolean waitGone(List<ProcessHandle> tree, long ms) {
         long deadline = System.nanoTime() + ms * 1_000_000;
         while (System.nanoTime() < deadline) {
-            if (tree.stream().noneMatch(ProcessHandle::isAlive)) return true;
+            if (tree.stream().noneMatch(Processes::running)) return true;
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -519,7 +623,7 @@ public final class Session {
                 return false;
             }
         }
-        return tree.stream().noneMatch(ProcessHandle::isAlive);
+        return tree.stream().noneMatch(Processes::running);
     }
 
     private void cancelTimers() {
@@ -529,9 +633,12 @@ public final class Session {
         confirmTimer = startupTimer = restartTimer = panePoll = null;
     }
 
+    /** The pane's last lines, for a cause; a dead pane's last words have scrolled into its history. */
     private String paneTail() {
         try {
-            List<String> lines = svc.tmux().capture(id, 0).lines().filter(l -> !l.isBlank()).toList();
+            List<String> lines = svc.tmux().capture(id, 200).lines()
+                    .filter(l -> !l.isBlank() && !l.startsWith("Pane is dead")).map(String::strip).toList();
+            if (lines.isEmpty()) return "(empty)";
             return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
         } catch (IOException e) {
             return "(no screen: " + e.getMessage() + ")";
@@ -542,7 +649,37 @@ public final class Session {
 
     private void pollHooks() {
         if (hooks == null || killed) return;
-        for (HookEvent e : hooks.poll()) onHook(e);
+        List<HookEvent> events = hooks.poll();
+        if (events.isEmpty()) return;
+        // recorded before acting, so a daemon killed meanwhile never records a reply twice; at
+        // worst the prompt these events confirm is delivered once more
+        State after = state;
+        for (HookEvent e : events) after = stateAfter(after, e);
+        saveHookMark(after);
+        for (HookEvent e : events) onHook(e);
+    }
+
+    /** The state word {@link #onHook} leaves behind (without its effects). */
+    private static State stateAfter(State s, HookEvent e) {
+        if (!s.live()) return s;
+        return switch (e.name()) {
+            case "SessionStart" -> s == State.STARTING ? State.IDLE : s;
+            case "UserPromptSubmit" -> State.RUNNING;
+            case "Stop" -> State.IDLE;
+            case "Notification" -> e.needsHuman() ? State.WAITING : s;
+            case "PreToolUse", "PostToolUse" -> s == State.WAITING ? State.RUNNING : s;
+            default -> s;
+        };
+    }
+
+    /** Records how far the hooks were read and the state they leave: where a new daemon's replay starts. */
+    private void saveHookMark(State s) {
+        if (!spec.hooks() || hooks == null) return;
+        try {
+            svc.store().saveHookMark(id, new SessionStore.HookMark(hooks.offset(), s.word()));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "session {0}: cannot record how far its hooks were read: {1}", id, e.getMessage());
+        }
     }
 
     private void onHook(HookEvent e) {
@@ -554,7 +691,10 @@ public final class Session {
             case "SessionStart" -> {
                 if (state == State.STARTING) ready();
             }
-            case "UserPromptSubmit" -> confirmDelivery();
+            case "UserPromptSubmit" -> {
+                claimReplayedPrompt(e);
+                confirmDelivery();
+            }
             case "Stop" -> turnEnded(e);
             case "Notification" -> {
                 if (e.needsHuman() && state.live()) setState(State.WAITING);
@@ -622,7 +762,7 @@ public final class Session {
 
     /** Delivers the head of the queue when the session is idle and nothing is being delivered. */
     private void kick() {
-        if (state != State.IDLE || inFlight != null) return;
+        if (state != State.IDLE || inFlight != null || replaying) return;
         QueuedPrompt p;
         synchronized (queue) {
             p = queue.peekFirst();

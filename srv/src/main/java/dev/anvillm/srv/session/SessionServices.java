@@ -5,10 +5,10 @@ import dev.anvillm.srv.detect.HookWatch;
 import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.store.SessionStore;
 import dev.anvillm.srv.supervise.ExitWatch;
-import dev.anvillm.srv.supervise.RestartPolicy;
+import dev.anvillm.srv.supervise.RestartPolicies;
 
 import java.util.concurrent.ScheduledExecutorService;
 
 /** What every session uses, shared: the tmux host, the store, the watchers, timers, the event sink. */
 public record SessionServices(Tmux tmux, SessionStore store, Launcher launcher, ExitWatch exits, HookWatch hooks,
-                              ScheduledExecutorService timers, SessionEvents events, RestartPolicy policy) {}
+                              ScheduledExecutorService timers, SessionEvents events, RestartPolicies policy) {}

@@ -150,7 +150,14 @@ public final class Sessions {
                 LOG.log(System.Logger.Level.WARNING, "session {0}: backend {1} is no longer configured; skipped", r.id(), r.backend());
                 continue;
             }
-            Session s = new Session(r, spec.get(), svc);
+            Session s;
+            try {
+                s = new Session(r, spec.get(), svc);
+            } catch (IOException | RuntimeException e) {
+                // one unreadable session must not keep the daemon, and the others, from starting
+                LOG.log(System.Logger.Level.ERROR, "session {0} is not restored: {1}", r.id(), String.valueOf(e.getMessage()));
+                continue;
+            }
             synchronized (this) {
                 byId.put(r.id(), s);
             }

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -69,10 +71,14 @@ public final class SessionStore {
                 if (!Files.isRegularFile(f)) continue;
                 try {
                     SessionRecord r = JSON.readValue(f.toFile(), SessionRecord.class);
+                    if (r == null) throw new IOException("empty");
                     if (r.id() == null || !r.id().equals(d.getFileName().toString())) throw new IOException("id does not match its directory");
+                    if (r.backend() == null || r.cwd() == null) throw new IOException("no backend or no cwd");
                     out.add(r);
                 } catch (IOException e) {
                     AtomicFiles.setAside(f, e.getMessage() == null ? "unreadable" : e.getMessage().lines().findFirst().orElse(""));
+                    LOG.log(System.Logger.Level.WARNING, "session {0} is not restored: its record is unreadable; its queue, out and log stay in {1}",
+                            d.getFileName(), d);
                 }
             }
         }
@@ -85,10 +91,21 @@ public final class SessionStore {
     /** A prompt accepted for a session: its file name orders the queue. */
     public record QueuedPrompt(String name, String text) {}
 
+    /** Stores a prompt durably; when this throws, nothing was stored and the prompt must not be acknowledged. */
     public QueuedPrompt enqueue(String id, long seq, String text) throws IOException {
         String name = String.format("%016d.prompt", seq);
-        AtomicFiles.write(dir(id).resolve("queue").resolve(name), text.getBytes(StandardCharsets.UTF_8));
+        try {
+            AtomicFiles.write(dir(id).resolve("queue").resolve(name), text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IOException("prompt not stored: " + reason(e) + "; free disk space and write it again", e);
+        }
         return new QueuedPrompt(name, text);
+    }
+
+    /** What went wrong, without the path (a user knows which file they wrote). */
+    public static String reason(IOException e) {
+        String r = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+        return r == null ? e.getClass().getSimpleName() : r;
     }
 
     public void dequeue(String id, QueuedPrompt p) throws IOException {
@@ -101,11 +118,43 @@ public final class SessionStore {
         if (!Files.isDirectory(q)) return List.of();
         List<QueuedPrompt> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(q)) {
-            for (Path p : s.filter(x -> x.getFileName().toString().endsWith(".prompt")).sorted().toList()) {
-                out.add(new QueuedPrompt(p.getFileName().toString(), Files.readString(p)));
+            for (Path p : s.sorted().toList()) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".prompt")) {
+                    out.add(new QueuedPrompt(name, Files.readString(p)));
+                } else if (name.startsWith(".") && name.contains(".tmp")) {
+                    // a write cut short by a crash: never acknowledged, so nothing is lost
+                    Files.deleteIfExists(p);
+                }
             }
         }
         return out;
+    }
+
+    // ---- how far the hook file was read ------------------------------------------------------
+
+    /**
+     * How far the daemon had read a session's hook file, and the state word that left the
+     * session in: a daemon that starts again replays only what came after.
+     */
+    public record HookMark(long offset, String state) {}
+
+    public void saveHookMark(String id, HookMark m) throws IOException {
+        AtomicFiles.write(dir(id).resolve("hooks.mark"), (m.offset() + " " + m.state() + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The mark, or empty when there is none (or it is unreadable, which is said and set aside). */
+    public Optional<HookMark> hookMark(String id) {
+        Path f = dir(id).resolve("hooks.mark");
+        if (!Files.isRegularFile(f)) return Optional.empty();
+        try {
+            String[] w = Files.readString(f).strip().split(" ");
+            if (w.length != 2) throw new NumberFormatException("expected '<offset> <state>'");
+            return Optional.of(new HookMark(Long.parseLong(w[0]), w[1]));
+        } catch (IOException | NumberFormatException e) {
+            AtomicFiles.setAside(f, e.getMessage() == null ? "unreadable" : e.getMessage());
+            return Optional.empty();
+        }
     }
 
     public void appendOut(String id, String reply) throws IOException {

@@ -13,6 +13,13 @@ public record RestartPolicy(Duration initial, Duration max, Duration resetAfter,
     public static final RestartPolicy DEFAULT = new RestartPolicy(
             Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(30), 5, Duration.ofMinutes(10));
 
+    /** A duration as people write it: 600 ms, 2 s, 10 min. */
+    public static String human(Duration d) {
+        if (d.toMillis() < 1000 || d.toMillis() % 1000 != 0) return d.toMillis() + " ms";
+        if (d.toSeconds() < 60 || d.toSeconds() % 60 != 0) return d.toSeconds() + " s";
+        return d.toMinutes() + " min";
+    }
+
     /** One session's restart history; owned by that session. */
     public static final class Tracker {
         private final RestartPolicy policy;
@@ -40,6 +47,18 @@ public record RestartPolicy(Duration initial, Duration max, Duration resetAfter,
 
         public int recent() {
             return restarts.size();
+        }
+
+        public RestartPolicy policy() {
+            return policy;
+        }
+
+        /**
+         * Counts a restart made at {@code atMs} by an earlier daemon (from the session's durable
+         * history), so the limit holds across daemon restarts. The delay starts over.
+         */
+        public void restartedAt(long atMs, long nowMs) {
+            if (atMs >= nowMs - policy.window().toMillis()) restarts.addLast(atMs);
         }
 
         /** A human started it again: forget the history. */

@@ -6,7 +6,7 @@ import dev.anvillm.srv.detect.HookWatch;
 import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.store.SessionStore;
 import dev.anvillm.srv.supervise.ExitWatch;
-import dev.anvillm.srv.supervise.RestartPolicy;
+import dev.anvillm.srv.supervise.RestartPolicies;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +41,7 @@ public final class TestSessions implements AutoCloseable {
         hooks = new HookWatch();
         tmux = new Tmux(dir.resolve("tmux"), Map.of("PATH", env.getOrDefault("PATH", "/usr/bin:/bin"), "HOME", env.getOrDefault("HOME", "/")));
         SessionServices svc = new SessionServices(tmux, new SessionStore(dir.resolve("state")),
-                new Launcher(env, dir, false), exits, hooks, timers, events::publish, RestartPolicy.DEFAULT);
+                new Launcher(env, dir, false), exits, hooks, timers, events::publish, RestartPolicies.load(yaml));
         sessions = new Sessions(Backends.load(projectHome(), yaml, env), svc);
     }
 

@@ -1,0 +1,225 @@
+package dev.anvillm.srv;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static dev.anvillm.srv.Faults.*;
+import static dev.anvillm.srv.TestAgentSessionTest.expectedReply;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** SPEC §7: the daemon (or its tmux server) dies at any moment and comes back; nothing acknowledged is lost. */
+class DaemonCrashTest {
+    @TempDir Path tmp;
+    private TestNamespace ns;
+    private Process daemon;
+    private Agents a;
+    private Path project;
+
+    @BeforeEach
+    void daemon() throws Exception {
+        ns = new TestNamespace(tmp);
+        ns.backendsYaml("""
+                backends:
+                  quick:
+                    extends: testagent
+                    args: [--work-ms, "50"]
+                """);
+        daemon = ns.fgstart();
+        a = new Agents(ns.socket());
+        project = Files.createDirectories(tmp.resolve("project"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (a != null) a.close();
+        ns.close();
+    }
+
+    private String diagnosis(String id) throws Exception {
+        return a.read(id + "/info") + a.logSoFar(id) + "\n--- daemon:\n" + ns.stderrOf(daemon);
+    }
+
+    private String ask(String id, String prompt) throws Exception {
+        a.write(id + "/in", prompt);
+        return a.read(id + "/reply");
+    }
+
+    private String session(String alias) throws Exception {
+        String id = a.create("quick " + project + " alias=" + alias);
+        a.awaitState(id, "idle");
+        assertEquals(expectedReply(alias + " 1\n", 1) + "\n", ask(id, alias + " 1\n"));
+        return id;
+    }
+
+    /** kill -9 of the daemon, then a new one on the same namespace and state. */
+    private void crashDaemon() throws Exception {
+        a.close();
+        killDaemon(daemon);
+    }
+
+    private void startDaemon() throws Exception {
+        daemon = ns.fgstart();
+        a = new Agents(ns.socket());
+    }
+
+    @Test
+    void afterKillNineTheDaemonAdoptsLiveSessionsRestartsDeadOnesAndKeepsStopFlagsAndQueues() throws Exception {
+        String live = session("live");
+        String off = session("off");
+        String dead = session("dead");
+        String busy = session("busy");
+        a.write(off + "/ctl", "stop\n");
+        long livePid = pid(a, live);
+        long deadPid = pid(a, dead);
+        long busyPid = pid(a, busy);
+        a.write(busy + "/in", "/sleep 3000\n");
+        a.awaitState(busy, "running");
+        a.write(busy + "/in", "busy 3\n");
+        a.write(busy + "/in", "busy 4\n");
+        assertEquals("2", info(a, busy, "queued"));
+
+        crashDaemon();
+        assertTrue(alive(livePid) && alive(busyPid), "sessions outlive their daemon");
+        kill9(deadPid); // dies while no daemon watches
+        startDaemon();
+
+        // same id, alias and pid: adopted, not restarted
+        assertEquals(livePid, pid(a, live));
+        assertEquals("idle", a.state(live));
+        assertEquals("live\n", a.read(live + "/alias"));
+        assertEquals(expectedReply("live 2\n", 2) + "\n", ask(live, "live 2\n"));
+        assertEquals("0", info(a, live, "restarts"));
+        // the stop flag holds
+        assertEquals("stopped", a.state(off));
+        assertEquals("0", a.read(off + "/pid").strip());
+        // the dead one restarts per policy, its conversation resumed
+        await("the dead session restarted", () -> pid(a, dead) != deadPid && a.state(dead).equals("idle"), () -> diagnosis(dead));
+        assertTrue(info(a, dead, "last-exit").startsWith("killed by signal 9 while the daemon was away"), diagnosis(dead));
+        assertEquals(expectedReply("dead 2\n", 2) + "\n", ask(dead, "dead 2\n"));
+        // the busy one: adopted running, and every prompt it had answered once, in order
+        assertEquals(busyPid, pid(a, busy));
+        assertEquals(expectedReply("busy 4\n", 4) + "\n", a.read(busy + "/reply"), diagnosis(busy));
+        assertEquals(expectedReply("busy 1\n", 1) + "\n\n" + expectedReply("/sleep 3000\n", 2) + "\n\n"
+                + expectedReply("busy 3\n", 3) + "\n\n" + expectedReply("busy 4\n", 4) + "\n\n", a.read(busy + "/out"), diagnosis(busy));
+    }
+
+    @Test
+    void aPromptWhoseDeliveryWasCutShortByTheCrashIsDeliveredOnceNotDroppedNorTwice() throws Exception {
+        String lost = session("lost");
+        String kept = session("kept");
+        long lostPid = pid(a, lost);
+        long keptPid = pid(a, kept);
+        try (Freezer lostFrozen = new Freezer("anvillm-lost"); Freezer keptFrozen = new Freezer("anvillm-kept")) {
+            // frozen backends: the paste sits in their terminals, unconfirmed, when the daemon dies
+            lostFrozen.freeze(lostPid);
+            keptFrozen.freeze(keptPid);
+            a.write(lost + "/in", "lost 2\n");
+            a.write(kept + "/in", "kept 2\n");
+            for (String id : List.of(lost, kept)) {
+                await("an unconfirmed delivery", () -> a.logSoFar(id).contains("prompt delivery not confirmed"), () -> diagnosis(id));
+            }
+            crashDaemon();
+            // lost: the backend dies with the paste in its terminal; kept: it wakes and takes the prompt
+            signal(lostPid, "KILL");
+            lostFrozen.thaw();
+            await("pid " + lostPid + " gone", () -> !alive(lostPid), () -> "");
+            int stops = hookEvents(ns, kept, "Stop");
+            keptFrozen.thaw();
+            await("the kept prompt answered while no daemon ran", () -> hookEvents(ns, kept, "Stop") > stops, () -> "");
+        }
+        startDaemon();
+
+        await("the lost session restarted", () -> pid(a, lost) != lostPid && pid(a, lost) > 0, () -> diagnosis(lost));
+        assertEquals(expectedReply("lost 2\n", 2) + "\n", a.read(lost + "/reply"), diagnosis(lost));
+        assertEquals(expectedReply("lost 1\n", 1) + "\n\n" + expectedReply("lost 2\n", 2) + "\n\n", a.read(lost + "/out"));
+
+        assertEquals(keptPid, pid(a, kept));
+        assertEquals(expectedReply("kept 2\n", 2) + "\n", a.read(kept + "/reply"), diagnosis(kept));
+        assertEquals(expectedReply("kept 3\n", 3) + "\n", ask(kept, "kept 3\n"), diagnosis(kept));
+        assertEquals(expectedReply("kept 1\n", 1) + "\n\n" + expectedReply("kept 2\n", 2) + "\n\n" + expectedReply("kept 3\n", 3) + "\n\n",
+                a.read(kept + "/out"));
+        assertEquals(1, count(a.logSoFar(kept), "USER: kept 2\n"), diagnosis(kept));
+    }
+
+    @Test
+    void killingTheTmuxServerBringsEverySessionBackResumed() throws Exception {
+        String one = session("one");
+        String two = session("two");
+        long onePid = pid(a, one);
+        long twoPid = pid(a, two);
+        tmux(ns, "kill-server");
+        for (String id : List.of(one, two)) {
+            long old = id.equals(one) ? onePid : twoPid;
+            await("session " + id + " back", () -> pid(a, id) != old && pid(a, id) > 0 && a.state(id).equals("idle"), () -> diagnosis(id));
+        }
+        assertEquals(expectedReply("one 2\n", 2) + "\n", ask(one, "one 2\n"));
+        assertEquals(expectedReply("two 2\n", 2) + "\n", ask(two, "two 2\n"));
+        assertTrue(infoAll(a, one, "history").stream().anyMatch(h -> h.contains("restarting in 1 s")), diagnosis(one));
+    }
+
+    @Test
+    void aCorruptOrTornSessionFileIsSetAsideAndTheDaemonServesTheRest() throws Exception {
+        String torn = session("torn");
+        String garbled = session("garbled");
+        String good = session("good");
+        long goodPid = pid(a, good);
+        crashDaemon();
+        Path tornFile = sessionDir(ns, torn).resolve("session.json");
+        String json = Files.readString(tornFile);
+        Files.writeString(tornFile, json.substring(0, json.length() / 2));
+        Files.write(sessionDir(ns, garbled).resolve("session.json"), new byte[]{0, (byte) 0xff, '{', 'x', 0x7f});
+        // a queued prompt whose write a crash cut short (never acknowledged) is not delivered
+        Files.writeString(sessionDir(ns, good).resolve("queue").resolve(".0000000000000001.prompt.tmp1-1"), "half a prom");
+        startDaemon();
+
+        assertEquals(good + "\tgood\tidle\t" + goodPid + "\t" + project + "\n", a.read("list"));
+        for (String id : List.of(torn, garbled)) {
+            try (Stream<Path> files = Files.list(sessionDir(ns, id))) {
+                assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("session.json.corrupt-")), "set aside, not deleted");
+            }
+            assertTrue(ns.stderrOf(daemon).contains("session " + id + " is not restored: its record is unreadable"), ns.stderrOf(daemon));
+        }
+        assertTrue(ns.stderrOf(daemon).contains("set aside as session.json.corrupt-"), ns.stderrOf(daemon));
+        assertEquals(expectedReply("good 2\n", 2) + "\n", ask(good, "good 2\n"));
+        try (Stream<Path> q = Files.list(sessionDir(ns, good).resolve("queue"))) {
+            assertEquals(0, q.count());
+        }
+
+        // and the next start is quiet about it
+        crashDaemon();
+        startDaemon();
+        assertEquals(good + "\tgood\tidle\t" + goodPid + "\t" + project + "\n", a.read("list"));
+    }
+
+    @Test
+    void anvilsrvStopLeavesSessionsRunningAndStopSessionsStopsThem() throws Exception {
+        String id = session("s");
+        long pid = pid(a, id);
+        a.close();
+        TestNamespace.Result r = ns.run("stop");
+        assertEquals(0, r.exit(), r.err());
+        TestNamespace.awaitExit(daemon);
+        assertTrue(alive(pid), "anvilsrv stop must leave sessions running");
+        startDaemon();
+        assertEquals(pid, pid(a, id));
+        assertEquals(expectedReply("s 2\n", 2) + "\n", ask(id, "s 2\n"));
+
+        a.close();
+        r = ns.run("stop", "--sessions");
+        assertEquals(0, r.exit(), r.err());
+        TestNamespace.awaitExit(daemon);
+        assertFalse(alive(pid), "anvilsrv stop --sessions stops them");
+        startDaemon();
+        assertEquals("stopped", a.state(id));
+        a.write(id + "/ctl", "start\n");
+        a.awaitState(id, "idle");
+        assertEquals(expectedReply("s 3\n", 3) + "\n", ask(id, "s 3\n"));
+    }
+}
