@@ -64,6 +64,8 @@ public final class Session {
     private volatile String lastReply = "";
     private volatile String lastExit = "";
     private volatile long startedMs;
+    private volatile String sandboxSummary = "not started yet";
+    private volatile List<String> sandboxDetails = List.of();
     private volatile int stateVersion;
     private final List<String> history = new ArrayList<>();
 
@@ -148,7 +150,8 @@ public final class Session {
         line(sb, "restarts", Integer.toString(restarts()));
         line(sb, "last-exit", lastExit.isEmpty() ? "-" : lastExit);
         if (errorCause != null) line(sb, "error", errorCause);
-        line(sb, "sandbox", "none (not yet enforced)");
+        line(sb, "sandbox", sandboxSummary);
+        for (String d : sandboxDetails) line(sb, "sandbox-detail", d);
         line(sb, "tmux", "tmux -S " + tmuxSocket + " attach -t " + tmuxTarget());
         synchronized (history) {
             for (String h : history) line(sb, "history", h);
@@ -332,6 +335,11 @@ public final class Session {
                 // already gone
             }
             svc.hooks().unwatch(svc.store().runDir(id));
+            try {
+                svc.sandbox().forget(id);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "session {0}: cannot remove its sandbox policy: {1}", id, e.getMessage());
+            }
             out.close();
             log.close();
             setState(State.STOPPED);
@@ -395,6 +403,10 @@ public final class Session {
             contextPending = !context.isEmpty();
         }
         Launcher.Plan plan = svc.launcher().plan(spec, id, cwd, run, conversation, resume);
+        var sandboxed = svc.sandbox().wrap(plan, spec, id, cwd, run);
+        plan = sandboxed.plan();
+        sandboxSummary = sandboxed.summary();
+        sandboxDetails = sandboxed.details();
         hooks = new HookTail(Launcher.hookFile(run));
         svc.hooks().watch(run, () -> actor.execute(this::pollHooks));
         stopRequested = false;
