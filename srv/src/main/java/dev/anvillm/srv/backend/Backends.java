@@ -37,9 +37,10 @@ public final class Backends {
                 List.of("--session-id", "{CONVERSATION}"),
                 List.of("--resume", "{CONVERSATION}"),
                 Map.of(), true, true,
-                Pattern.compile("^\\s*[│|]?\\s*>\\s", Pattern.MULTILINE),
-                Pattern.compile("(?i)esc to interrupt"),
-                Pattern.compile("(?i)do you want to|❯\\s*1\\.\\s*yes|needs your permission"),
+                // the live input line is "❯" and a no-break space; earlier prompts in the scrollback have a plain space
+                Pattern.compile("^❯\u00a0", Pattern.MULTILINE),
+                Pattern.compile("esc to interrupt"),
+                Pattern.compile("Esc to cancel|Do you want to proceed\\?"),
                 agentStartup, List.of("{HOME}/.claude", "{HOME}/.claude.json"), "Escape"));
         m.put("codex", new BackendSpec("codex", "OpenAI Codex CLI",
                 List.of("codex"), List.of(), List.of(), Map.of(), false, false,

@@ -40,6 +40,8 @@ public final class Session {
     private static final int DELIVERY_ATTEMPTS = 3;
     private static final Duration PANE_POLL = Duration.ofMillis(250);
     private static final Duration PANE_SETTLE = Duration.ofMillis(750);
+    /** A hook backend whose screen has sat ready this long with no hook was interrupted. */
+    private static final Duration INTERRUPTED_SETTLE = Duration.ofSeconds(3);
     private static final AtomicLong SEQ = new AtomicLong(System.currentTimeMillis() * 1000);
 
     private final String id;
@@ -83,6 +85,8 @@ public final class Session {
     private boolean stopRequested;
     private boolean killed;
     private String lastScreen = "";
+    private boolean sessionStarted;
+    private long lastHookMs;
     private long screenChangedMs;
 
     private final List<Consumer<String>> replyWaiters = new ArrayList<>();
@@ -411,6 +415,7 @@ public final class Session {
         svc.hooks().watch(run, () -> actor.execute(this::pollHooks));
         stopRequested = false;
         inFlight = null;
+        sessionStarted = false;
         setState(State.STARTING);
         startedMs = System.currentTimeMillis();
         Tmux tmux = svc.tmux();
@@ -423,6 +428,15 @@ public final class Session {
         event(why.startsWith("created") ? "started" : "restarted", "pid " + pid);
         startupTimer = svc.timers().schedule(() -> actor.execute(() -> startupDeadline(seq)), spec.startup().toMillis(), TimeUnit.MILLISECONDS);
         startPanePoll();
+    }
+
+    /** Looks at the screen every 50 ms, {@code left} more times, until the session is ready. */
+    private void recheckReady(int left, long seq) {
+        if (seq != launchSeq || state != State.STARTING) return;
+        readScreen(true);
+        if (state == State.STARTING && left > 0) {
+            svc.timers().schedule(() -> actor.execute(() -> recheckReady(left - 1, seq)), 50, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void startPanePoll() {
@@ -562,17 +576,28 @@ public final class Session {
             transcriptPath = e.transcriptPath();
             save();
         }
+        lastHookMs = System.currentTimeMillis();
         switch (e.name()) {
             case "SessionStart" -> {
-                if (state == State.STARTING) ready();
+                sessionStarted = true;
+                // the hook can come before the input box is drawn: ready once the screen agrees
+                if (state == State.STARTING) recheckReady(40, launchSeq);
             }
             case "UserPromptSubmit" -> confirmDelivery();
             case "Stop" -> turnEnded(e);
+            case "PermissionRequest" -> {
+                if (state.live()) setState(State.WAITING);
+            }
             case "Notification" -> {
                 if (e.needsHuman() && state.live()) setState(State.WAITING);
             }
-            case "PreToolUse", "PostToolUse" -> {
-                if (state == State.WAITING || state == State.IDLE && inFlight != null) setState(State.RUNNING);
+            case "PreToolUse" -> {
+                // the model asking the human a question shows a dialog even with permissions off
+                if ("AskUserQuestion".equals(e.text("tool_name")) && state.live()) setState(State.WAITING);
+                else if (state == State.WAITING) setState(State.RUNNING);
+            }
+            case "PostToolUse" -> {
+                if (state == State.WAITING) setState(State.RUNNING);
             }
             default -> { }
         }
@@ -605,8 +630,16 @@ public final class Session {
         boolean busy = spec.busy() != null && spec.busy().matcher(tail).find();
         boolean ready = spec.ready() != null && spec.ready().matcher(lastLines(screen, 6)).find();
         if (spec.hooks()) {
-            // hooks decide idle/running; the screen only adds a dialog that raised no hook
-            if (waiting && (state == State.RUNNING) && settled) setState(State.WAITING);
+            // hooks decide; the screen adds what raises no hook: the input box being drawn after
+            // SessionStart, a dialog, and a turn that was interrupted (no Stop hook then)
+            if (state == State.STARTING && sessionStarted && (ready || spec.ready() == null)) {
+                ready();
+            } else if (waiting && state == State.RUNNING && settled) {
+                setState(State.WAITING);
+            } else if ((state == State.RUNNING || state == State.WAITING) && ready && !busy && !waiting
+                    && now - screenChangedMs >= INTERRUPTED_SETTLE.toMillis() && now - lastHookMs >= INTERRUPTED_SETTLE.toMillis()) {
+                turnEnded(null);
+            }
             return;
         }
         if (waiting && settled) {
@@ -709,7 +742,10 @@ public final class Session {
         if (!state.live()) return;
         String reply = "";
         String path = stop != null && stop.transcriptPath() != null ? stop.transcriptPath() : transcriptPath;
-        if (path != null && Files.exists(Path.of(path))) {
+        String told = stop == null ? null : stop.text("last_assistant_message");
+        if (told != null) {
+            reply = told; // Claude Code says it exactly; its transcript lands a few hundred ms later
+        } else if (path != null && Files.exists(Path.of(path))) {
             try {
                 reply = Transcript.lastReply(Path.of(path));
             } catch (IOException e) {
