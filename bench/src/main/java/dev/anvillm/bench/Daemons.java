@@ -21,7 +21,16 @@ final class Daemons implements AutoCloseable {
     }
 
     static Daemons start(Map<String, String> extraEnv) throws IOException, InterruptedException {
+        return start(extraEnv, null);
+    }
+
+    /** With {@code backendsYaml} as the daemon's backends.yaml (or none). */
+    static Daemons start(Map<String, String> extraEnv, String backendsYaml) throws IOException, InterruptedException {
         Path tmp = Files.createTempDirectory("anvillm-bench");
+        if (backendsYaml != null) {
+            Files.createDirectories(tmp.resolve("config/anvillm"));
+            Files.writeString(tmp.resolve("config/anvillm/backends.yaml"), backendsYaml);
+        }
         Path ns = tmp.resolve("ns");
         Files.createDirectory(ns, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path home = tmp.resolve("home");

@@ -20,11 +20,12 @@ public final class NinepBench {
     public static void main(String[] args) throws Exception {
         int requests = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        String file = args.length > 2 ? args[2] : "backends";
         try (Daemons d = Daemons.start(Map.of())) {
             int replySize;
             byte[][] byTag = new byte[16][];
             for (int t = 0; t < 16; t++) byTag[t] = Codec.encode(new Message.Tread(t, 1, 0, 4096));
-            try (RoundTrips c = open(d.socket())) {
+            try (RoundTrips c = open(d.socket(), file)) {
                 c.write(byTag[0]);
                 replySize = c.read().length;
             }
@@ -34,11 +35,11 @@ public final class NinepBench {
                     .redirectErrorStream(true).start();
             try {
                 plain.getInputStream().read(new byte[6]);
-                System.out.printf("9P Tread of agent/backends: request %d bytes, reply %d bytes; %d requests x %d rounds%n",
+                System.out.printf("9P Tread of agent/" + file + ": request %d bytes, reply %d bytes; %d requests x %d rounds%n",
                         byTag[0].length, replySize, requests, rounds);
                 for (int depth : new int[]{1, 16}) {
                     double ours = median(rounds, () -> {
-                        try (RoundTrips c = open(d.socket())) {
+                        try (RoundTrips c = open(d.socket(), file)) {
                             return c.run(requests, depth, t -> byTag[t]);
                         }
                     });
@@ -70,14 +71,14 @@ public final class NinepBench {
         return a[a.length / 2];
     }
 
-    /** Connects, versions, attaches and opens agent/backends as fid 1. */
-    private static RoundTrips open(Path socket) throws IOException {
+    /** Connects, versions, attaches and opens agent/{@code file} as fid 1. */
+    private static RoundTrips open(Path socket, String file) throws IOException {
         RoundTrips c = new RoundTrips(socket);
         c.write(Codec.encode(new Message.Tversion(Message.NOTAG, 65560, "9P2000")));
         c.read();
         c.write(Codec.encode(new Message.Tattach(0, 0, Message.NOFID, System.getProperty("user.name"), "")));
         c.read();
-        c.write(Codec.encode(new Message.Twalk(0, 0, 1, List.of("backends"))));
+        c.write(Codec.encode(new Message.Twalk(0, 0, 1, List.of(file))));
         c.read();
         c.write(Codec.encode(new Message.Topen(0, 1, 0)));
         c.read();

@@ -48,7 +48,7 @@ class DaemonCrashTest {
 
     private String ask(String id, String prompt) throws Exception {
         a.write(id + "/in", prompt);
-        return a.read(id + "/reply");
+        return reply(a, id);
     }
 
     private String session(String alias) throws Exception {
@@ -105,7 +105,7 @@ class DaemonCrashTest {
         assertEquals(expectedReply("dead 2\n", 2) + "\n", ask(dead, "dead 2\n"));
         // the busy one: adopted running, and every prompt it had answered once, in order
         assertEquals(busyPid, pid(a, busy));
-        assertEquals(expectedReply("busy 4\n", 4) + "\n", a.read(busy + "/reply"), diagnosis(busy));
+        assertEquals(expectedReply("busy 4\n", 4) + "\n", reply(a, busy), diagnosis(busy));
         assertEquals(expectedReply("busy 1\n", 1) + "\n\n" + expectedReply("/sleep 3000\n", 2) + "\n\n"
                 + expectedReply("busy 3\n", 3) + "\n\n" + expectedReply("busy 4\n", 4) + "\n\n", a.read(busy + "/out"), diagnosis(busy));
     }
@@ -137,11 +137,11 @@ class DaemonCrashTest {
         startDaemon();
 
         await("the lost session restarted", () -> pid(a, lost) != lostPid && pid(a, lost) > 0, () -> diagnosis(lost));
-        assertEquals(expectedReply("lost 2\n", 2) + "\n", a.read(lost + "/reply"), diagnosis(lost));
+        assertEquals(expectedReply("lost 2\n", 2) + "\n", reply(a, lost), diagnosis(lost));
         assertEquals(expectedReply("lost 1\n", 1) + "\n\n" + expectedReply("lost 2\n", 2) + "\n\n", a.read(lost + "/out"));
 
         assertEquals(keptPid, pid(a, kept));
-        assertEquals(expectedReply("kept 2\n", 2) + "\n", a.read(kept + "/reply"), diagnosis(kept));
+        assertEquals(expectedReply("kept 2\n", 2) + "\n", reply(a, kept), diagnosis(kept));
         assertEquals(expectedReply("kept 3\n", 3) + "\n", ask(kept, "kept 3\n"), diagnosis(kept));
         assertEquals(expectedReply("kept 1\n", 1) + "\n\n" + expectedReply("kept 2\n", 2) + "\n\n" + expectedReply("kept 3\n", 3) + "\n\n",
                 a.read(kept + "/out"));

@@ -38,16 +38,16 @@ class DiskFullTest {
         String refused = run("mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", state.toString());
         mounted = refused == null;
         if (!mounted) System.out.println("DiskFullTest: mount refused (" + refused.strip() + "); simulating a full disk instead");
-        // the test agent's transcripts live elsewhere, as Claude Code's do (~/.claude)
-        Path transcripts = tmp.resolve("transcripts");
+        // the test agent's transcripts live off the state disk, as Claude Code's do (~/.claude),
+        // in the project directory, which its sandbox may write
         ns.backendsYaml("""
                 backends:
                   quick:
                     extends: testagent
                     args: [--work-ms, "1000"]
-                    fresh_args: [--session-id, "{CONVERSATION}", --transcript-dir, "%s"]
-                    resume_args: [--resume, "{CONVERSATION}", --transcript-dir, "%s"]
-                """.formatted(transcripts, transcripts));
+                    fresh_args: [--session-id, "{CONVERSATION}", --transcript-dir, "{CWD}/.transcripts"]
+                    resume_args: [--resume, "{CONVERSATION}", --transcript-dir, "{CWD}/.transcripts"]
+                """);
         daemon = ns.fgstart();
         a = new Agents(ns.socket());
     }
@@ -135,13 +135,13 @@ class DiskFullTest {
         }
 
         // every acknowledged prompt answered once, in order; the refused one never ran
-        assertEquals(expectedReply("c\n", 3) + "\n", a.read(id + "/reply"), a.read(id + "/info") + a.logSoFar(id));
+        assertEquals(expectedReply("c\n", 3) + "\n", reply(a, id), a.read(id + "/info") + a.logSoFar(id));
         assertEquals(expectedReply("a\n", 1) + "\n\n" + expectedReply("b\n", 2) + "\n\n" + expectedReply("c\n", 3) + "\n\n", a.read(id + "/out"));
         assertFalse(a.logSoFar(id).contains("USER: d"));
         // and with space again, it all works
         a.write(id + "/context", "be brief\n");
         a.write(id + "/in", "e\n");
-        assertEquals(expectedReply("be brief\n\n\ne\n", 4) + "\n", a.read(id + "/reply"));
+        assertEquals(expectedReply("be brief\n\n\ne\n", 4) + "\n", reply(a, id));
         assertTrue(daemon.isAlive());
     }
 }

@@ -45,6 +45,26 @@ final class Faults {
         }
     }
 
+    /** `reply`, which blocks until the turn ends: with a deadline, and what the session did when it passes. */
+    static String reply(Agents a, String id) throws Exception {
+        var f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return a.read(id + "/reply");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Thread::startVirtualThread);
+        try {
+            return f.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            // a blocked read does not hold up others on the connection
+            throw new AssertionError("no reply from " + id + " within " + DEADLINE + "\n" + a.read(id + "/info") + a.logSoFar(id));
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException u) throw u.getCause();
+            throw e;
+        }
+    }
+
     static long pid(Agents a, String id) throws IOException {
         return Long.parseLong(a.read(id + "/pid").strip());
     }
@@ -90,7 +110,9 @@ final class Faults {
         }
 
         void freeze(long pid) throws Exception {
-            Files.writeString(group.resolve("tasks"), Long.toString(pid));
+            // never 0: that would move (and freeze) the writer itself
+            if (pid <= 0) throw new AssertionError("no process to freeze (pid " + pid + ")");
+            Files.writeString(group.resolve("cgroup.procs"), Long.toString(pid));
             Files.writeString(group.resolve("freezer.state"), "FROZEN");
             await("pid " + pid + " frozen", () -> Files.readString(group.resolve("freezer.state")).strip().equals("FROZEN"), () -> "");
         }
@@ -102,8 +124,8 @@ final class Faults {
         @Override
         public void close() throws Exception {
             thaw();
-            for (String t : Files.readString(group.resolve("tasks")).split("\n")) {
-                if (!t.isBlank()) Files.writeString(group.getParent().resolve("tasks"), t.strip());
+            for (String t : Files.readString(group.resolve("cgroup.procs")).split("\n")) {
+                if (!t.isBlank()) Files.writeString(group.getParent().resolve("cgroup.procs"), t.strip());
             }
             Files.delete(group);
         }

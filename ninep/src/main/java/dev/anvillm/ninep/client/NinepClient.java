@@ -532,6 +532,9 @@ public final class NinepClient implements AutoCloseable {
             return f.get();
         } catch (ExecutionException e) {
             Throwable c = unwrap(e);
+            // one "connection closed" fails every pending request: give each caller its own,
+            // or try-with-resources would add an exception to itself as suppressed
+            if (c.getClass() == NinepException.class) throw new NinepException(c.getMessage(), c);
             if (c instanceof IOException io) throw io;
             if (c instanceof RuntimeException re) throw re;
             if (c instanceof Error err) throw err;

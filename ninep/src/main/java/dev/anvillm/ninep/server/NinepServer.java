@@ -31,6 +31,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class NinepServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("ninep");
 
+    static {
+        // Sampled leak tracking costs every request on a latency-bound socket; enable it with
+        // -Dio.netty.leakDetection.level=simple when hunting a leak.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        }
+    }
+
     private final Attacher attacher;
     private final Access access;
     private final ServerLimits limits;

@@ -37,9 +37,10 @@ public final class Backends {
                 List.of("--session-id", "{CONVERSATION}"),
                 List.of("--resume", "{CONVERSATION}"),
                 Map.of(), true, true,
-                Pattern.compile("^\\s*[│|]?\\s*>\\s", Pattern.MULTILINE),
-                Pattern.compile("(?i)esc to interrupt"),
-                Pattern.compile("(?i)do you want to|❯\\s*1\\.\\s*yes|needs your permission"),
+                // the live input line is "❯" and a no-break space; earlier prompts in the scrollback have a plain space
+                Pattern.compile("^❯\u00a0", Pattern.MULTILINE),
+                Pattern.compile("esc to interrupt"),
+                Pattern.compile("Esc to cancel|Do you want to proceed\\?"),
                 agentStartup, List.of("{HOME}/.claude", "{HOME}/.claude.json"), "Escape"));
         m.put("codex", new BackendSpec("codex", "OpenAI Codex CLI",
                 List.of("codex"), List.of(), List.of(), Map.of(), false, false,
@@ -173,8 +174,47 @@ public final class Backends {
         return List.copyOf(specs.values());
     }
 
-    /** Why {@code spec} cannot start on this machine, or empty when it can. */
+    private record Checked(Optional<String> why, long atNanos) {}
+
+    private static final long RECHECK_NANOS = 5_000_000_000L;
+    private final Map<String, Checked> checked = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Why {@code spec} cannot start on this machine, or empty when it can. Looked up again at
+     * most every few seconds: `backends` is read often, and installs are rare.
+     */
     public Optional<String> unavailable(BackendSpec spec) {
+        long now = System.nanoTime();
+        Checked c = checked.get(spec.name());
+        if (c != null && now - c.atNanos() < RECHECK_NANOS) return c.why();
+        Optional<String> why = lookUp(spec);
+        checked.put(spec.name(), new Checked(why, now));
+        return why;
+    }
+
+    private volatile Checked described;
+    private volatile String description = "";
+
+    /**
+     * The content of `backends`: {@code name TAB ok|unavailable TAB description-or-reason}, one
+     * line per backend, rebuilt at most every few seconds.
+     */
+    public String describe() {
+        long now = System.nanoTime();
+        Checked d = described;
+        if (d != null && now - d.atNanos() < RECHECK_NANOS) return description;
+        StringBuilder sb = new StringBuilder();
+        for (BackendSpec b : all()) {
+            Optional<String> why = unavailable(b);
+            sb.append(b.name()).append('\t').append(why.isEmpty() ? "ok" : "unavailable").append('\t')
+                    .append(why.orElse(b.description())).append('\n');
+        }
+        description = sb.toString();
+        described = new Checked(Optional.empty(), now);
+        return description;
+    }
+
+    private Optional<String> lookUp(BackendSpec spec) {
         String exe = spec.executable();
         boolean found = exe.contains("/") ? Files.isExecutable(Path.of(exe)) : which(exe).isPresent();
         if (!found) return Optional.of(exe + (exe.contains("/") ? " not found" : " not found on PATH"));

@@ -83,10 +83,11 @@ public final class Launcher {
     static byte[] claudeSettings() throws IOException {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode hooks = root.putObject("hooks");
-        for (String event : List.of("SessionStart", "UserPromptSubmit", "Stop", "Notification", "PreToolUse", "PostToolUse")) {
+        for (String event : List.of("SessionStart", "UserPromptSubmit", "Stop", "Notification", "PermissionRequest",
+                "PreToolUse", "PostToolUse", "SessionEnd")) {
             ArrayNode matchers = hooks.putArray(event);
             ObjectNode m = matchers.addObject();
-            if (event.endsWith("ToolUse")) m.put("matcher", "*");
+            if (event.endsWith("ToolUse") || event.equals("PermissionRequest")) m.put("matcher", "*");
             ObjectNode h = m.putArray("hooks").addObject();
             h.put("type", "command");
             h.put("command", HOOK_COMMAND);

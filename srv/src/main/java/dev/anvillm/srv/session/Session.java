@@ -42,6 +42,8 @@ public final class Session {
     private static final int DELIVERY_ATTEMPTS = 3;
     private static final Duration PANE_POLL = Duration.ofMillis(250);
     private static final Duration PANE_SETTLE = Duration.ofMillis(750);
+    /** A hook backend whose screen has sat ready this long with no hook was interrupted. */
+    private static final Duration INTERRUPTED_SETTLE = Duration.ofSeconds(3);
     private static final String STARTED_BY_REQUEST = "started by request";
     private static final String RESTARTED_BY_REQUEST = "restarted by request";
     private static final String RESTARTED_FRESH = "restarted with a fresh conversation";
@@ -70,6 +72,8 @@ public final class Session {
     private volatile String lastReply = "";
     private volatile String lastExit = "";
     private volatile long startedMs;
+    private volatile String sandboxSummary = "not started yet";
+    private volatile List<String> sandboxDetails = List.of();
     private volatile int stateVersion;
     private final List<String> history = new ArrayList<>();
 
@@ -88,6 +92,8 @@ public final class Session {
     private boolean replaying;
     private boolean killed;
     private String lastScreen = "";
+    private boolean sessionStarted;
+    private long lastHookMs;
     private long screenChangedMs;
 
     private final List<Consumer<String>> replyWaiters = new ArrayList<>();
@@ -174,7 +180,8 @@ public final class Session {
         line(sb, "restarts", Integer.toString(restarts()));
         line(sb, "last-exit", lastExit.isEmpty() ? "-" : lastExit);
         if (errorCause != null) line(sb, "error", errorCause);
-        line(sb, "sandbox", "none (not yet enforced)");
+        line(sb, "sandbox", sandboxSummary);
+        for (String d : sandboxDetails) line(sb, "sandbox-detail", d);
         line(sb, "tmux", "tmux -S " + tmuxSocket + " attach -t " + tmuxTarget());
         synchronized (history) {
             for (String h : history) line(sb, "history", h);
@@ -378,6 +385,11 @@ public final class Session {
                 // already gone
             }
             svc.hooks().unwatch(svc.store().runDir(id));
+            try {
+                svc.sandbox().forget(id);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "session {0}: cannot remove its sandbox policy: {1}", id, e.getMessage());
+            }
             out.close();
             log.close();
             setState(State.STOPPED);
@@ -408,6 +420,7 @@ public final class Session {
             svc.exits().watch(pid, () -> actor.execute(() -> exited(seq, "")));
             startPanePoll();
             State was = mark.map(m -> parseState(m.state())).orElse(State.IDLE);
+            sessionStarted = was != State.STARTING;
             setState(was);
             event("adopted", "pid " + pid + (mark.isPresent() ? ", " + was.word() + " when the daemon left" : ""));
             replaying = true;
@@ -486,11 +499,16 @@ public final class Session {
             contextPending = !context.isEmpty();
         }
         Launcher.Plan plan = svc.launcher().plan(spec, id, cwd, run, conversation, resume);
+        var sandboxed = svc.sandbox().wrap(plan, spec, id, cwd, run);
+        plan = sandboxed.plan();
+        sandboxSummary = sandboxed.summary();
+        sandboxDetails = sandboxed.details();
         hooks = new HookTail(Launcher.hookFile(run));
         saveHookMark(State.STARTING);
         svc.hooks().watch(run, () -> actor.execute(this::pollHooks));
         stopRequested = false;
         inFlight = null;
+        sessionStarted = false;
         setState(State.STARTING);
         startedMs = System.currentTimeMillis();
         Tmux tmux = svc.tmux();
@@ -505,6 +523,15 @@ public final class Session {
         logEvent(what);
         startupTimer = svc.timers().schedule(() -> actor.execute(() -> startupDeadline(seq)), spec.startup().toMillis(), TimeUnit.MILLISECONDS);
         startPanePoll();
+    }
+
+    /** Looks at the screen every 50 ms, {@code left} more times, until the session is ready. */
+    private void recheckReady(int left, long seq) {
+        if (seq != launchSeq || state != State.STARTING) return;
+        readScreen(true);
+        if (state == State.STARTING && left > 0) {
+            svc.timers().schedule(() -> actor.execute(() -> recheckReady(left - 1, seq)), 50, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void startPanePoll() {
@@ -666,8 +693,10 @@ public final class Session {
             case "SessionStart" -> s == State.STARTING ? State.IDLE : s;
             case "UserPromptSubmit" -> State.RUNNING;
             case "Stop" -> State.IDLE;
+            case "PermissionRequest" -> State.WAITING;
             case "Notification" -> e.needsHuman() ? State.WAITING : s;
-            case "PreToolUse", "PostToolUse" -> s == State.WAITING ? State.RUNNING : s;
+            case "PreToolUse" -> "AskUserQuestion".equals(e.text("tool_name")) ? State.WAITING : s == State.WAITING ? State.RUNNING : s;
+            case "PostToolUse" -> s == State.WAITING ? State.RUNNING : s;
             default -> s;
         };
     }
@@ -687,20 +716,31 @@ public final class Session {
             transcriptPath = e.transcriptPath();
             save();
         }
+        lastHookMs = System.currentTimeMillis();
         switch (e.name()) {
             case "SessionStart" -> {
-                if (state == State.STARTING) ready();
+                sessionStarted = true;
+                // the hook can come before the input box is drawn: ready once the screen agrees
+                if (state == State.STARTING) recheckReady(40, launchSeq);
             }
             case "UserPromptSubmit" -> {
                 claimReplayedPrompt(e);
                 confirmDelivery();
             }
             case "Stop" -> turnEnded(e);
+            case "PermissionRequest" -> {
+                if (state.live()) setState(State.WAITING);
+            }
             case "Notification" -> {
                 if (e.needsHuman() && state.live()) setState(State.WAITING);
             }
-            case "PreToolUse", "PostToolUse" -> {
-                if (state == State.WAITING || state == State.IDLE && inFlight != null) setState(State.RUNNING);
+            case "PreToolUse" -> {
+                // the model asking the human a question shows a dialog even with permissions off
+                if ("AskUserQuestion".equals(e.text("tool_name")) && state.live()) setState(State.WAITING);
+                else if (state == State.WAITING) setState(State.RUNNING);
+            }
+            case "PostToolUse" -> {
+                if (state == State.WAITING) setState(State.RUNNING);
             }
             default -> { }
         }
@@ -733,8 +773,16 @@ public final class Session {
         boolean busy = spec.busy() != null && spec.busy().matcher(tail).find();
         boolean ready = spec.ready() != null && spec.ready().matcher(lastLines(screen, 6)).find();
         if (spec.hooks()) {
-            // hooks decide idle/running; the screen only adds a dialog that raised no hook
-            if (waiting && (state == State.RUNNING) && settled) setState(State.WAITING);
+            // hooks decide; the screen adds what raises no hook: the input box being drawn after
+            // SessionStart, a dialog, and a turn that was interrupted (no Stop hook then)
+            if (state == State.STARTING && sessionStarted && (ready || spec.ready() == null)) {
+                ready();
+            } else if (waiting && state == State.RUNNING && settled) {
+                setState(State.WAITING);
+            } else if ((state == State.RUNNING || state == State.WAITING) && ready && !busy && !waiting
+                    && now - screenChangedMs >= INTERRUPTED_SETTLE.toMillis() && now - lastHookMs >= INTERRUPTED_SETTLE.toMillis()) {
+                turnEnded(null);
+            }
             return;
         }
         if (waiting && settled) {
@@ -835,9 +883,13 @@ public final class Session {
 
     private void turnEnded(HookEvent stop) {
         if (!state.live()) return;
+        if (stop == null) saveHookMark(State.IDLE); // ended by the screen: a new daemon must not end it again
         String reply = "";
         String path = stop != null && stop.transcriptPath() != null ? stop.transcriptPath() : transcriptPath;
-        if (path != null && Files.exists(Path.of(path))) {
+        String told = stop == null ? null : stop.text("last_assistant_message");
+        if (told != null) {
+            reply = told; // Claude Code says it exactly; its transcript lands a few hundred ms later
+        } else if (path != null && Files.exists(Path.of(path))) {
             try {
                 reply = Transcript.lastReply(Path.of(path));
             } catch (IOException e) {

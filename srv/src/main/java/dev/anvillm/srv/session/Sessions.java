@@ -94,7 +94,9 @@ public final class Sessions {
         try {
             s.create();
         } catch (SessionException e) {
-            LOG.log(System.Logger.Level.WARNING, "session {0} failed to start: {1}", s.id(), e.getMessage());
+            // a session that cannot even start (a sandbox that cannot be enforced, tmux missing) is not kept
+            kill(s);
+            throw new SessionException(e.getMessage().replaceFirst("^session [0-9a-f]{8}: ", ""));
         }
         return s;
     }

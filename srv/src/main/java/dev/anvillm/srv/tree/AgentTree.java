@@ -4,7 +4,6 @@ import dev.anvillm.ninep.server.Fid;
 import dev.anvillm.ninep.tree.Dir;
 import dev.anvillm.ninep.tree.Entry;
 import dev.anvillm.ninep.tree.File;
-import dev.anvillm.srv.backend.BackendSpec;
 import dev.anvillm.srv.session.EventBus;
 import dev.anvillm.srv.session.Session;
 import dev.anvillm.srv.session.Sessions;
@@ -48,7 +47,7 @@ public final class AgentTree {
         root.add(File.control("ctl", new RootCtl(sessions, home)));
         root.add(File.text("list", sessions::listText));
         root.add(new File("events", 0444, new EventsFile(events, this::states)));
-        root.add(File.text("backends", this::backends));
+        root.add(File.text("backends", sessions.backends()::describe));
     }
 
     private Dir dir(Session s) {
@@ -62,17 +61,6 @@ public final class AgentTree {
     /** How every open of {@code events} begins: the state of each session, oldest first. */
     private List<String> states() {
         return sessions.list().stream().map(s -> "state " + s.id() + " " + s.state().word()).toList();
-    }
-
-    /** {@code name TAB ok|unavailable TAB description-or-reason}, one line per backend. */
-    private String backends() {
-        StringBuilder sb = new StringBuilder();
-        for (BackendSpec b : sessions.backends().all()) {
-            var why = sessions.backends().unavailable(b);
-            sb.append(b.name()).append('\t').append(why.isEmpty() ? "ok" : "unavailable").append('\t')
-                    .append(why.orElse(b.description())).append('\n');
-        }
-        return sb.toString();
     }
 
     public Dir root() {

@@ -4,6 +4,7 @@ import dev.anvillm.srv.backend.Backends;
 import dev.anvillm.srv.backend.Launcher;
 import dev.anvillm.srv.detect.HookWatch;
 import dev.anvillm.srv.host.Tmux;
+import dev.anvillm.srv.sandbox.Sandbox;
 import dev.anvillm.srv.store.SessionStore;
 import dev.anvillm.srv.supervise.ExitWatch;
 import dev.anvillm.srv.supervise.RestartPolicies;
@@ -41,7 +42,8 @@ public final class TestSessions implements AutoCloseable {
         hooks = new HookWatch();
         tmux = new Tmux(dir.resolve("tmux"), Map.of("PATH", env.getOrDefault("PATH", "/usr/bin:/bin"), "HOME", env.getOrDefault("HOME", "/")));
         SessionServices svc = new SessionServices(tmux, new SessionStore(dir.resolve("state")),
-                new Launcher(env, dir, false), exits, hooks, timers, events::publish, RestartPolicies.load(yaml));
+                new Launcher(env, dir, false), new Sandbox(env, dir.resolve("config"), dir.resolve("state"), dir),
+                exits, hooks, timers, events::publish, RestartPolicies.load(yaml));
         sessions = new Sessions(Backends.load(projectHome(), yaml, env), svc);
     }
 

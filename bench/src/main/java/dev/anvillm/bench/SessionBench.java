@@ -1,0 +1,131 @@
+package dev.anvillm.bench;
+
+import dev.anvillm.ninep.client.Fid;
+import dev.anvillm.ninep.client.NinepClient;
+import dev.anvillm.ninep.proto.OpenMode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Session figures with the project's test agent (zero work time, so what is measured is the
+ * daemon, tmux, the sandbox launcher and the agent's own start): `new` until `idle` (seen on
+ * agent/events), a prompt until its `reply` read returns, then — with COUNT sessions alive —
+ * the time to read `list` and the daemon's resident memory. Goals: ≤ 150 ms and ≤ 50 ms at the
+ * median, list ≤ 5 ms, ≤ 300 MB.
+ */
+public final class SessionBench {
+    private static final String YAML = """
+            backends:
+              bench:
+                extends: testagent
+                args: [--work-ms, "0"]
+            """;
+
+    public static void main(String[] args) throws Exception {
+        int count = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        try (Daemons d = Daemons.start(Map.of(), YAML); NinepClient c = NinepClient.connect(d.socket())) {
+            Path dir = Files.createDirectories(d.home.resolve("project"));
+            Map<String, CompletableFuture<Long>> idle = new ConcurrentHashMap<>();
+            Thread.ofVirtual().start(() -> followEvents(d.socket(), idle));
+            Thread.sleep(200); // let the events reader open its fid before the first session exists
+
+            List<Double> startMs = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 15; i++) {
+                long t0 = System.nanoTime();
+                String id = create(c, dir, idle);
+                long t1 = idle.get(id).get(60, TimeUnit.SECONDS);
+                startMs.add((t1 - t0) / 1e6);
+                ids.add(id);
+            }
+            String id = ids.getFirst();
+            List<Double> turnMs = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                long t0 = System.nanoTime();
+                c.writeAll(id + "/in", ("prompt " + i + "\n").getBytes(StandardCharsets.UTF_8));
+                String reply = new String(c.readAll(id + "/reply"), StandardCharsets.UTF_8);
+                turnMs.add((System.nanoTime() - t0) / 1e6);
+                if (!reply.startsWith("echo: prompt " + i + " ")) throw new IllegalStateException("unexpected reply: " + reply);
+            }
+            System.out.printf("new -> idle       median %6.1f ms  (min %.1f, max %.1f; %d sessions; goal <= 150 ms) %s%n",
+                    median(startMs), Collections.min(startMs), Collections.max(startMs), startMs.size(), median(startMs) <= 150 ? "ok" : "ABOVE GOAL");
+            System.out.printf("prompt -> reply   median %6.1f ms  (min %.1f, max %.1f; %d turns; goal <= 50 ms) %s%n",
+                    median(turnMs), Collections.min(turnMs), Collections.max(turnMs), turnMs.size(), median(turnMs) <= 50 ? "ok" : "ABOVE GOAL");
+
+            long t0 = System.nanoTime();
+            List<CompletableFuture<Long>> all = new ArrayList<>();
+            while (ids.size() < count) {
+                String x = create(c, dir, idle);
+                ids.add(x);
+                all.add(idle.get(x));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
+            System.out.printf("%d sessions started in %.1f s%n", count, (System.nanoTime() - t0) / 1e9);
+            List<Double> listMs = new ArrayList<>();
+            int lines = 0;
+            for (int i = 0; i < 200; i++) {
+                long s = System.nanoTime();
+                lines = new String(c.readAll("list"), StandardCharsets.UTF_8).split("\n").length;
+                listMs.add((System.nanoTime() - s) / 1e6);
+            }
+            System.out.printf("list read          median %6.2f ms  (%d lines; goal <= 5 ms) %s%n", median(listMs), lines, median(listMs) <= 5 ? "ok" : "ABOVE GOAL");
+            long rssKb = rssKb(d.process.pid());
+            System.out.printf("daemon RSS         %6.0f MB with %d sessions (goal <= 300 MB) %s%n", rssKb / 1024.0, count, rssKb <= 300 * 1024 ? "ok" : "ABOVE GOAL");
+            for (String x : ids) c.writeAll(x + "/ctl", "kill\n".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static String create(NinepClient c, Path dir, Map<String, CompletableFuture<Long>> idle) throws IOException {
+        try (Fid f = c.open("ctl", OpenMode.ORDWR)) {
+            byte[] line = ("new bench " + dir + "\n").getBytes(StandardCharsets.UTF_8);
+            f.write(0, line, 0, line.length);
+            String id = new String(f.read(0, 64), StandardCharsets.UTF_8).strip();
+            idle.computeIfAbsent(id, k -> new CompletableFuture<>());
+            return id;
+        }
+    }
+
+    /** Completes each session's future with the time its first `state ... idle` event arrived. */
+    private static void followEvents(Path socket, Map<String, CompletableFuture<Long>> idle) {
+        try (NinepClient c = NinepClient.connect(socket); Fid f = c.open("events", OpenMode.OREAD)) {
+            StringBuilder partial = new StringBuilder();
+            while (true) {
+                partial.append(new String(f.read(0, 8192), StandardCharsets.UTF_8));
+                int nl;
+                while ((nl = partial.indexOf("\n")) >= 0) {
+                    String line = partial.substring(0, nl);
+                    partial.delete(0, nl + 1);
+                    String[] w = line.split(" ");
+                    if (w.length >= 4 && w[2].equals("state") && w[3].equals("idle")) {
+                        idle.computeIfAbsent(w[1], k -> new CompletableFuture<>()).complete(System.nanoTime());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the daemon went away: the benchmark is over
+        }
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", ""));
+        }
+        return -1;
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
+    }
+}
