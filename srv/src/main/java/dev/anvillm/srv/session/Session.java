@@ -430,7 +430,9 @@ public final class Session {
                 replaying = false;
             }
             svc.hooks().watch(run, () -> actor.execute(this::pollHooks));
-            readScreen(true);
+            // the mark and the replay say the state; the screen is read at the next pane poll (a
+            // tmux process per session would make a start with many sessions slow)
+            if (mark.isEmpty()) readScreen(true);
             if (state == State.STARTING) {
                 startupTimer = svc.timers().schedule(() -> actor.execute(() -> startupDeadline(seq)), spec.startup().toMillis(), TimeUnit.MILLISECONDS);
             }

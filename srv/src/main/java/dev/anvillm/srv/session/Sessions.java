@@ -144,6 +144,8 @@ public final class Sessions {
      * (same pid, not restarted); the others restart per policy unless stopped.
      */
     public void restore() throws IOException {
+        long t0 = System.nanoTime();
+        List<Thread> adopting = new ArrayList<>();
         Map<String, Tmux.Pane> panes = new LinkedHashMap<>();
         for (Tmux.Pane p : svc.tmux().panes()) panes.put(p.session(), p);
         for (SessionRecord r : svc.store().loadAll()) {
@@ -164,12 +166,24 @@ public final class Sessions {
                 byId.put(r.id(), s);
             }
             Tmux.Pane p = panes.get(r.id());
-            try {
-                s.adopt(p != null && !p.dead(), p == null ? 0 : p.pid());
-            } catch (SessionException e) {
-                LOG.log(System.Logger.Level.WARNING, "session {0}: {1}", r.id(), e.getMessage());
-            }
+            // each on its own actor, side by side: a start with many sessions waits for the slowest, not the sum
+            adopting.add(Thread.ofVirtual().name("adopt-" + r.id()).start(() -> {
+                try {
+                    s.adopt(p != null && !p.dead(), p == null ? 0 : p.pid());
+                } catch (SessionException e) {
+                    LOG.log(System.Logger.Level.WARNING, "session {0}: {1}", r.id(), e.getMessage());
+                }
+            }));
         }
+        try {
+            for (Thread t : adopting) t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while restoring sessions");
+        }
+        Map<State, Integer> by = new java.util.EnumMap<>(State.class);
+        for (Session s : list()) by.merge(s.state(), 1, Integer::sum);
+        LOG.log(System.Logger.Level.INFO, "restored {0} sessions in {1} ms {2}", String.valueOf(size()), String.valueOf((System.nanoTime() - t0) / 1_000_000), by);
     }
 
     /**
