@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 /**
  * The durable registry, one directory per session under {@code <state>/sessions/<id>/}:
  * {@code session.json} (the record), {@code queue/} (one file per accepted prompt, in order),
- * {@code out} (replies) and {@code log} (the transcript). A session's runtime directory, which
+ * {@code out} (replies), {@code log} (the transcript) and {@code hooks.mark} (how far the daemon
+ * acted on the backend's hook file). A session's runtime directory, which
  * its sandbox may write (hook events, the test agent's transcripts), is {@code <state>/run/<id>/}.
  */
 public final class SessionStore {
