@@ -72,6 +72,10 @@ public final class RecoveryBench {
                 double n = noticed == null ? Double.NaN : noticed.toEpochMilli() - killedAtMs;
                 notice.add(n);
                 System.out.printf("  kill %2d: idle again after %6.0f ms (exit noticed after %4.0f ms)%n", i + 1, took, n);
+                if (took > 2000) {
+                    // an outlier: what the session went through
+                    read(c, id + "/log").lines().filter(l -> l.startsWith("EVENT:")).forEach(l -> System.out.println("           " + l));
+                }
                 write(c, id + "/ctl", "kill\n");
             }
         }
