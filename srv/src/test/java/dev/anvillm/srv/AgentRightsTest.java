@@ -40,7 +40,7 @@ class AgentRightsTest {
         Files.writeString(ns.locations().configDir().resolve("sandbox.yaml"),
                 "filesystem:\n  rox:\n" + rox.stream().map(p -> "    - \"" + p + "\"\n").reduce("", String::concat));
         ns.fgstart();
-        a = new Agents(ns.socket());
+        a = new Agents(ns.socket()).withTmux(ns.tmuxSocket());
         work = Files.createDirectories(tmp.resolve("work"));
         client = "'" + Path.of(System.getProperty("java.home"), "bin", "java") + "' -cp '" + System.getProperty("java.class.path")
                 + "' dev.anvillm.ninep.cli.NinepCommand";

@@ -14,8 +14,10 @@ import java.util.Arrays;
 public final class Agents implements AutoCloseable {
     public static final Duration DEADLINE = Duration.ofSeconds(60);
     public final NinepClient c;
+    private final Path socket;
 
     public Agents(Path socket) throws IOException {
+        this.socket = socket;
         c = NinepClient.connect(socket);
     }
 
@@ -28,8 +30,84 @@ public final class Agents implements AutoCloseable {
         }
     }
 
+    private Path tmuxSocket;
+
+    /** Lets a failed wait show the session's screen too. */
+    public Agents withTmux(Path socket) {
+        this.tmuxSocket = socket;
+        return this;
+    }
+
+    /**
+     * Reads the whole file; a read that blocks (reply) fails after the deadline, saying what the
+     * session's info, log and screen were.
+     */
     public String read(String path) throws IOException {
-        return new String(c.readAll(path), StandardCharsets.UTF_8);
+        var f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(c.readAll(path), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Thread::startVirtualThread);
+        try {
+            return f.get(DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException u) throw u.getCause();
+            throw new IOException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            String session = path.contains("/") ? path.substring(0, path.indexOf('/')) : null;
+            throw new AssertionError("read of " + path + " did not finish within " + DEADLINE + (session == null ? "" : "\n" + diagnosis(session)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    /** The session's screen now, as tmux shows it. */
+    public String screen(String session) throws IOException {
+        Process p = new ProcessBuilder("tmux", "-S", tmuxSocket.toString(), "capture-pane", "-p", "-t", "=" + session + ":")
+                .redirectErrorStream(true).start();
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    /** Waits until the session's screen shows {@code text}, as a person at the terminal would. */
+    public void awaitScreen(String session, String text) throws Exception {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!screen(session).contains(text)) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the screen never showed '" + text + "'\n" + diagnosis(session));
+            Thread.sleep(50); // polling a condition, with a deadline
+        }
+    }
+
+    /** Types keys into the session's terminal (tmux send-keys). */
+    public void keys(String session, String... keys) throws IOException, InterruptedException {
+        var cmd = new java.util.ArrayList<>(java.util.List.of("tmux", "-S", tmuxSocket.toString(), "send-keys", "-t", "=" + session + ":"));
+        cmd.addAll(java.util.List.of(keys));
+        new ProcessBuilder(cmd).start().waitFor();
+    }
+
+    /** Info, log and screen of a session, for a failure message. */
+    public String diagnosis(String session) {
+        StringBuilder sb = new StringBuilder();
+        try (NinepClient d = NinepClient.connect(socket)) {
+            sb.append(new String(d.readAll(session + "/info"), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            sb.append("(no info: ").append(e.getMessage()).append(")\n");
+        }
+        try {
+            sb.append("--- log\n").append(logSoFar(session));
+        } catch (IOException e) {
+            sb.append("(no log)\n");
+        }
+        if (tmuxSocket != null) {
+            try {
+                sb.append("--- screen\n").append(screen(session));
+            } catch (IOException e) {
+                sb.append("(no screen)\n");
+            }
+        }
+        return sb.toString();
     }
 
     /** Writes {@code text} the way plan9port's `9p write` does: one Twrite per 4 KiB. */
@@ -59,7 +137,7 @@ public final class Agents implements AutoCloseable {
             if (last.equals(want)) return;
             Thread.sleep(20); // polling a condition, with a deadline
         }
-        throw new AssertionError("session " + id + " is " + last + ", not " + want + " after " + DEADLINE + "\n" + read(id + "/info") + logSoFar(id));
+        throw new AssertionError("session " + id + " is " + last + ", not " + want + " after " + DEADLINE + "\n" + diagnosis(id));
     }
 
     /** What the log holds now (a read at its end would wait for more, like tail -f). */

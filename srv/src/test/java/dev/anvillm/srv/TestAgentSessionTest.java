@@ -36,7 +36,7 @@ class TestAgentSessionTest {
                     args: [--work-ms, "1500"]
                 """);
         ns.fgstart();
-        a = new Agents(ns.socket());
+        a = new Agents(ns.socket()).withTmux(ns.tmuxSocket());
         project = Files.createDirectories(tmp.resolve("project"));
     }
 
@@ -103,7 +103,8 @@ class TestAgentSessionTest {
         a.awaitState(id, "idle");
         a.write(id + "/in", "/ask deploy now?\n");
         a.awaitState(id, "waiting");
-        new ProcessBuilder("tmux", "-S", ns.tmuxSocket().toString(), "send-keys", "-t", "=" + id + ":", "yes", "Enter").start().waitFor();
+        a.awaitScreen(id, "? deploy now? (yes/no)");
+        a.keys(id, "yes", "Enter");
         a.awaitState(id, "idle");
         assertEquals("answered: yes\n", a.read(id + "/reply"));
     }

@@ -131,10 +131,26 @@ public final class TestNamespace implements AutoCloseable {
             h.descendants().forEach(ProcessHandle::destroyForcibly);
             h.destroyForcibly();
         }
-        // sessions outlive their daemon by design; a test's must not outlive the test
+        // sessions outlive their daemon by design; a test's must not outlive the test, nor write
+        // into its temporary directory while JUnit deletes it
         try {
+            List<ProcessHandle> panes = new ArrayList<>();
+            Process list = new ProcessBuilder("tmux", "-S", tmuxSocket().toString(), "list-panes", "-a", "-F", "#{pane_pid}")
+                    .redirectErrorStream(true).start();
+            for (String pid : new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (!pid.matches("\\d+")) continue;
+                ProcessHandle.of(Long.parseLong(pid)).ifPresent(h -> {
+                    panes.addAll(h.descendants().toList());
+                    panes.add(h);
+                });
+            }
             new ProcessBuilder("tmux", "-S", tmuxSocket().toString(), "kill-server")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+            panes.forEach(ProcessHandle::destroyForcibly);
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (panes.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+                Thread.sleep(20); // polling a condition, with a deadline
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -12,21 +12,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * Turns a backend spec and a session into the argv and environment tmux starts. The
- * environment is a short list taken from the daemon's, plus what the backend and anvillm need;
- * everything else stays out of the session.
+ * Turns a backend spec and a session into the argv and environment tmux starts: the daemon's
+ * environment plus what the backend and anvillm need. The sandbox then keeps only what its
+ * policy lists (sandbox.yaml `env`).
  */
 public final class Launcher {
-    /** Passed through from the daemon's environment when set. */
-    static final Set<String> PASS = Set.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ",
-            "TMPDIR", "SHELL", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
-            "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL",
-            "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX", "CLAUDE_CONFIG_DIR",
-            "DISABLE_AUTOUPDATER", "DISABLE_TELEMETRY", "DISABLE_ERROR_REPORTING", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
-            "OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_CLOUD_PROJECT");
     /** The hook command Claude Code runs: append the hook's JSON as one line to the session's hook file. */
     static final String HOOK_COMMAND = "sh -c 'line=$(tr -d \"\\n\"); printf \"%s\\n\" \"$line\" >> \"$ANVILLM_HOOK_FILE\"'";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,10 +53,8 @@ public final class Launcher {
             argv.add("--settings");
             argv.add(settings.toString());
         }
-        Map<String, String> env = new LinkedHashMap<>();
-        daemonEnv.forEach((k, v) -> {
-            if (PASS.contains(k)) env.put(k, v);
-        });
+        // the sandbox policy's env list is the one place that decides what reaches the backend
+        Map<String, String> env = new LinkedHashMap<>(daemonEnv);
         env.put("NAMESPACE", namespace.toString());
         env.put("ANVILLM_SESSION", id);
         env.put("ANVILLM_HOOK_FILE", hookFile(runDir).toString());

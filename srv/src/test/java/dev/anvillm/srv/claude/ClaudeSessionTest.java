@@ -1,0 +1,146 @@
+package dev.anvillm.srv.claude;
+
+import dev.anvillm.srv.Agents;
+import dev.anvillm.srv.TestNamespace;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The real Claude Code CLI as a session of the real daemon, sandboxed, talking to the loopback
+ * fake Messages API: everything through the socket, as a user with `9p` would drive it.
+ */
+class ClaudeSessionTest {
+    private static final Duration TURN = Duration.ofSeconds(60);
+    @TempDir Path tmp;
+    private FakeMessagesApi api;
+    private TestNamespace ns;
+    private Agents a;
+    private Path project;
+
+    @BeforeEach
+    void daemon() throws Exception {
+        var cli = ClaudeHome.installedCli();
+        assumeTrue(cli.isPresent(), "Claude Code CLI is not installed: run bin/install-claude-code (or set ANVILLM_CLAUDE)");
+        api = FakeMessagesApi.start();
+        ns = new TestNamespace(tmp);
+        project = Files.createDirectories(tmp.resolve("project"));
+        ClaudeHome home = ClaudeHome.create(Path.of(ns.env().get("HOME")), api.baseUrl(), List.of(project));
+        ns.env().putAll(home.env());
+        Path installed = cli.get().toRealPath();
+        ns.backendsYaml("backends:\n  claude:\n    command: [\"" + cli.get() + "\", --dangerously-skip-permissions]\n");
+        // the CLI lives in the project's .tools: readable and executable inside the sandbox
+        Path tools = installed.getParent().getParent().getParent().getParent();
+        Files.writeString(ns.locations().configDir().resolve("sandbox.yaml"), """
+                filesystem:
+                  rox: [/usr, /bin, /lib, /lib64, /etc, "%s"]
+                """.formatted(tools));
+        ns.fgstart();
+        a = new Agents(ns.socket()).withTmux(ns.tmuxSocket());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (a != null) a.close();
+        if (ns != null) ns.close();
+        if (api != null) api.close();
+    }
+
+    @Test
+    void aPromptRunsAndTheModelsTextComesBackInReplyAndOut() throws Exception {
+        var held = api.replyText("Hello from the fake model.").heldUntilReleased();
+        String id = a.create("claude " + project + " alias=cc");
+        a.awaitState(id, "idle");
+        assertTrue(a.read(id + "/info").contains("sandbox\tlandlock"), a.read(id + "/info"));
+        a.write(id + "/in", "Say hello.\n");
+        a.awaitState(id, "running");
+        held.release();
+        assertEquals("Hello from the fake model.\n", a.read(id + "/reply"));
+        assertEquals("idle", a.state(id));
+        assertEquals("Hello from the fake model.\n\n", a.read(id + "/out"));
+        assertTrue(api.awaitConversationRequest(1, TURN).mentions("Say hello."));
+    }
+
+    @Test
+    void aTenKilobyteMultiLinePromptIn4KChunksReachesTheModelAsOneRequest() throws Exception {
+        api.defaultReply("Read it all.");
+        String id = a.create("claude " + project);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; sb.length() < 10_240; i++) sb.append("line ").append(i).append(": some text of a long prompt\n");
+        String prompt = sb.toString();
+        a.write(id + "/in", prompt);
+        assertEquals("Read it all.\n", a.read(id + "/reply"));
+        List<FakeMessagesApi.Request> turns = api.conversationRequests();
+        assertEquals(1, turns.size(), "one prompt, one request");
+        String sent = turns.getFirst().messagesText();
+        for (String line : List.of("line 0: some text", "line 100: some text", prompt.lines().reduce((x, y) -> y).orElseThrow())) {
+            assertTrue(sent.contains(line), "missing from the request: " + line);
+        }
+    }
+
+    @Test
+    void aPromptWrittenWhileTheFirstRunsIsQueuedAndAnsweredAfterIt() throws Exception {
+        var first = api.replyText("First answer.").heldUntilReleased();
+        api.replyText("Second answer.");
+        String id = a.create("claude " + project);
+        a.awaitState(id, "idle");
+        a.write(id + "/in", "First question.\n");
+        a.awaitState(id, "running");
+        a.write(id + "/in", "Second question.\n");
+        assertTrue(a.read(id + "/info").contains("queued\t1"), a.read(id + "/info"));
+        first.release();
+        assertEquals("Second answer.\n", a.read(id + "/reply"));
+        assertEquals("First answer.\n\nSecond answer.\n\n", a.read(id + "/out"));
+        var second = api.awaitConversationRequest(2, TURN);
+        assertTrue(second.mentions("First question.") && second.mentions("Second question."), "the second turn carries the first");
+    }
+
+    @Test
+    void aQuestionFromTheModelShowsWaitingUntilAnswered() throws Exception {
+        api.replyToolUse("AskUserQuestion", Map.of("questions", List.of(Map.of(
+                "question", "Which colour should the button be?", "header", "Colour", "multiSelect", false,
+                "options", List.of(Map.of("label", "Red", "description", "warm"), Map.of("label", "Blue", "description", "cool"))))));
+        api.replyText("Red it is.");
+        String id = a.create("claude " + project);
+        a.awaitState(id, "idle");
+        a.write(id + "/in", "Ask me something.\n");
+        a.awaitState(id, "waiting");
+        a.awaitScreen(id, "Which colour should the button be?");
+        // the dialog is drawn a moment before it takes keys: press Enter (picks "1. Red") as a
+        // person would, again if it is still asking two seconds later
+        long deadline = System.nanoTime() + TURN.toNanos();
+        do {
+            a.keys(id, "Enter");
+            long retry = System.nanoTime() + 2_000_000_000L;
+            while (a.state(id).equals("waiting") && System.nanoTime() < retry) Thread.sleep(50); // polling, with a deadline
+        } while (a.state(id).equals("waiting") && System.nanoTime() < deadline);
+        assertEquals("Red it is.\n", a.read(id + "/reply"));
+        assertEquals("idle", a.state(id));
+    }
+
+    @Test
+    void theModelsBashToolCannotWriteOutsideTheSessionDirectory() throws Exception {
+        Path outside = tmp.resolve("outside.txt");
+        api.replyToolUse("Bash", Map.of("command", "echo escaped > " + outside + "; echo inside > " + project.resolve("inside.txt"),
+                "description", "write two files"));
+        api.replyText("Done.");
+        String id = a.create("claude " + project);
+        a.write(id + "/in", "Write the files.\n");
+        assertEquals("Done.\n", a.read(id + "/reply"));
+        assertTrue(Files.exists(project.resolve("inside.txt")), "a write inside the session directory works");
+        assertFalse(Files.exists(outside), "a write outside the session directory must not happen");
+        var toolResult = api.awaitConversationRequest(2, TURN);
+        assertTrue(toolResult.messagesText().contains("ermission denied"), toolResult.messagesText());
+        assertEquals("idle", a.state(id), "the session carries on");
+    }
+}
