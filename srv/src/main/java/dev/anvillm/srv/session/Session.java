@@ -93,6 +93,9 @@ public final class Session {
     private boolean killed;
     private String lastScreen = "";
     private boolean sessionStarted;
+    /** The last launch resumed a conversation; if it dies before ready, resumeFailure says why. */
+    private boolean launchResumed;
+    private String resumeFailure;
     private long lastHookMs;
     private long screenChangedMs;
 
@@ -413,6 +416,7 @@ public final class Session {
             }
             pid = panePid;
             startedMs = System.currentTimeMillis();
+            sandboxSummary = "as it was when the session started (the daemon restarted since): see " + svc.sandbox().policyFile(id);
             Path run = svc.store().runDir(id);
             Optional<SessionStore.HookMark> mark = spec.hooks() ? svc.store().hookMark(id) : Optional.empty();
             hooks = mark.isPresent() ? new HookTail(Launcher.hookFile(run), mark.get().offset()) : new HookTail(Launcher.hookFile(run));
@@ -487,6 +491,12 @@ public final class Session {
         cancelTimers();
         Path run = svc.store().runDir(id);
         boolean resume = !fresh && conversation != null && spec.canResume();
+        if (resume && resumeFailure != null) {
+            logEvent(resumeFailure + "; starting a fresh one");
+            addHistory(resumeFailure + "; started a fresh one");
+            resume = false;
+        }
+        resumeFailure = null;
         if (resume && transcriptPath != null && !Files.exists(Path.of(transcriptPath))) {
             logEvent("conversation " + conversation + " cannot be resumed: its transcript " + transcriptPath + " is gone; starting a fresh one");
             resume = false;
@@ -500,6 +510,7 @@ public final class Session {
             transcriptPath = null;
             contextPending = !context.isEmpty();
         }
+        launchResumed = resume;
         Launcher.Plan plan = svc.launcher().plan(spec, id, cwd, run, conversation, resume);
         var sandboxed = svc.sandbox().wrap(plan, spec, id, cwd, run);
         plan = sandboxed.plan();
@@ -585,6 +596,11 @@ public final class Session {
             return;
         }
         String tail = paneTail();
+        if (launchResumed && state == State.STARTING) {
+            // it died resuming, before it was ever ready: that conversation cannot be resumed
+            // (say, a transcript the CLI had not finished writing); the next start is a fresh one
+            resumeFailure = "conversation " + conversation + " could not be resumed (" + how + "; last screen: " + tail + ")";
+        }
         Duration ran = Duration.ofMillis(noticed - startedMs);
         Duration delay = restarts.onCrash(ran, noticed);
         if (delay == null) {
@@ -757,6 +773,9 @@ public final class Session {
     /** The screen, for backends without hooks (and as a check for those with them). */
     private void readScreen(boolean force) {
         if (!state.live() || killed) return;
+        // an idle hook backend has nothing to show that its hooks do not say (a prompt typed in
+        // its window raises UserPromptSubmit): don't spawn tmux for it every second
+        if (spec.hooks() && state == State.IDLE && !force) return;
         String screen;
         try {
             screen = svc.tmux().capture(id, 0);

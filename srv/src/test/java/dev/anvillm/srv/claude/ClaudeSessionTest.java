@@ -27,6 +27,7 @@ class ClaudeSessionTest {
     private TestNamespace ns;
     private Agents a;
     private Path project;
+    private Process daemon;
 
     @BeforeEach
     void daemon() throws Exception {
@@ -45,7 +46,7 @@ class ClaudeSessionTest {
                 filesystem:
                   rox: [/usr, /bin, /lib, /lib64, /etc, "%s"]
                 """.formatted(tools));
-        ns.fgstart();
+        daemon = ns.fgstart();
         a = new Agents(ns.socket()).withTmux(ns.tmuxSocket());
     }
 
@@ -142,5 +143,81 @@ class ClaudeSessionTest {
         var toolResult = api.awaitConversationRequest(2, TURN);
         assertTrue(toolResult.messagesText().contains("ermission denied"), toolResult.messagesText());
         assertEquals("idle", a.state(id), "the session carries on");
+    }
+
+    private long pid(String id) throws Exception {
+        return Long.parseLong(a.read(id + "/pid").strip());
+    }
+
+    @Test
+    void aKilledClaudeIsRestartedWithTheSameConversation() throws Exception {
+        api.replyText("Noted.");
+        api.replyText("The word was banana.");
+        String id = a.create("claude " + project);
+        a.write(id + "/in", "Remember the word banana.\n");
+        assertEquals("Noted.\n", a.read(id + "/reply"));
+        String conversation = a.read(id + "/info").lines().filter(l -> l.startsWith("conversation\t")).findFirst().orElseThrow();
+        // Claude Code writes its transcript a little after the turn ends; a kill before that is
+        // the other test's case (the conversation cannot be resumed)
+        Path transcript = Path.of(a.read(id + "/info").lines().filter(l -> l.startsWith("transcript\t")).findFirst().orElseThrow().substring(11));
+        long written = System.nanoTime() + TURN.toNanos();
+        while (!Files.exists(transcript) || !Files.readString(transcript).contains("Noted.")) {
+            assertTrue(System.nanoTime() < written, "no transcript at " + transcript);
+            Thread.sleep(50); // polling a condition, with a deadline
+        }
+        long before = pid(id);
+        ProcessHandle.of(before).orElseThrow().destroyForcibly();
+        long deadline = System.nanoTime() + TURN.toNanos();
+        while (pid(id) == before || pid(id) == 0 || !a.state(id).equals("idle")) {
+            assertTrue(System.nanoTime() < deadline, "not back within " + TURN + "\n" + a.diagnosis(id));
+            Thread.sleep(50); // polling a condition, with a deadline
+        }
+        String info = a.read(id + "/info");
+        assertTrue(info.contains(conversation), "same conversation id\n" + info);
+        assertTrue(info.contains("conversation " + conversation.substring("conversation\t".length()) + " resumed"), info);
+        a.write(id + "/in", "What was the word?\n");
+        assertEquals("The word was banana.\n", a.read(id + "/reply"));
+        assertTrue(api.awaitConversationRequest(2, TURN).mentions("Remember the word banana."), "the resumed conversation carries the first turn");
+        assertEquals("Noted.\n\nThe word was banana.\n\n", a.read(id + "/out"), "out survives the restart");
+    }
+
+    @Test
+    void aDaemonKilledUnderARunningClaudeReadoptsItWithoutRestarting() throws Exception {
+        var held = api.replyText("Finished while the daemon was away.").heldUntilReleased();
+        String id = a.create("claude " + project + " alias=survivor");
+        a.awaitState(id, "idle");
+        a.write(id + "/in", "Take your time.\n");
+        a.awaitState(id, "running");
+        long pid = pid(id);
+        a.close();
+        daemon.toHandle().destroyForcibly();
+        daemon.waitFor();
+        held.release();
+        daemon = ns.fgstart();
+        a = new Agents(ns.socket()).withTmux(ns.tmuxSocket());
+        assertEquals("Finished while the daemon was away.\n", a.read("survivor/reply"));
+        assertEquals(pid, pid(id), "re-adopted, not restarted");
+        assertEquals("idle", a.state(id));
+        assertEquals("Finished while the daemon was away.\n\n", a.read(id + "/out"));
+    }
+
+    @Test
+    void aConversationThatCannotBeResumedStartsFreshAndTheLogSaysWhy() throws Exception {
+        api.defaultReply("Fresh start.");
+        String id = a.create("claude " + project);
+        a.awaitState(id, "idle");
+        // no prompt yet: Claude Code has written no transcript, so --resume finds nothing
+        long before = pid(id);
+        ProcessHandle.of(before).orElseThrow().destroyForcibly();
+        long deadline = System.nanoTime() + TURN.toNanos();
+        while (pid(id) == before || pid(id) == 0 || !a.state(id).equals("idle")) {
+            assertTrue(System.nanoTime() < deadline, "not back within " + TURN + "\n" + a.diagnosis(id));
+            Thread.sleep(50); // polling a condition, with a deadline
+        }
+        String log = a.logSoFar(id);
+        assertTrue(log.contains("cannot be resumed") || log.contains("could not be resumed"), log);
+        assertTrue(log.contains("starting a fresh one"), log);
+        a.write(id + "/in", "Hello again.\n");
+        assertEquals("Fresh start.\n", a.read(id + "/reply"));
     }
 }

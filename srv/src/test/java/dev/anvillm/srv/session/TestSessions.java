@@ -55,6 +55,14 @@ public final class TestSessions implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        // kill through each session's actor first, so none is still writing when JUnit deletes the directory
+        for (Session x : sessions.list()) {
+            try {
+                sessions.kill(x);
+            } catch (SessionException e) {
+                // it goes with the tmux server below
+            }
+        }
         try {
             tmux.killServer();
         } finally {
