@@ -478,7 +478,10 @@ public final class Session {
     void sweep(Tmux.Pane pane) {
         actor.execute(() -> {
             if (!state.live() || killed || pid <= 0) return;
-            if (pane == null || pane.dead() || pane.pid() != pid) {
+            // the listing was taken before this task ran: a pane of another pid is from before a
+            // respawn, and says nothing about the process running now
+            if (pane != null && pane.pid() != pid) return;
+            if (pane == null || pane.dead()) {
                 svc.exits().unwatch(pid);
                 exited(launchSeq, "");
             }
@@ -596,8 +599,8 @@ public final class Session {
             return;
         }
         String tail = paneTail();
-        if (launchResumed && state == State.STARTING) {
-            // it died resuming, before it was ever ready: that conversation cannot be resumed
+        if (launchResumed && state == State.STARTING && pane != null && pane.dead() && pane.deadStatus() > 0 && pane.deadSignal() <= 0) {
+            // it gave up resuming, before it was ever ready: that conversation cannot be resumed
             // (say, a transcript the CLI had not finished writing); the next start is a fresh one
             resumeFailure = "conversation " + conversation + " could not be resumed (" + how + "; last screen: " + tail + ")";
         }
