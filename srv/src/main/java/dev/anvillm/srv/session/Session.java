@@ -38,6 +38,8 @@ public final class Session {
     public static final int MAX_PROMPT = 1 << 20;
     public static final int MAX_QUEUE = 64;
     public static final int MAX_CONTEXT = 64 << 10;
+    /** `log` on disk: rotated past this, the previous file kept (so up to twice this). */
+    static final long LOG_CAP = 8L << 20;
     private static final Duration CONFIRM = Duration.ofSeconds(3);
     private static final int DELIVERY_ATTEMPTS = 3;
     private static final Duration PANE_POLL = Duration.ofMillis(250);
@@ -118,7 +120,7 @@ public final class Session {
         this.errorCause = r.errored() ? r.errorCause() : null;
         this.history.addAll(r.history());
         this.out = new TextLog(svc.store().outFile(id));
-        this.log = new TextLog(svc.store().logFile(id));
+        this.log = new TextLog(svc.store().logFile(id), LOG_CAP);
         this.restarts = new RestartPolicy.Tracker(svc.policy().of(spec.name()));
         countEarlierRestarts();
         this.queue.addAll(svc.store().queue(id));
