@@ -75,5 +75,8 @@ run_main() {
 	shift 2
 	need_jdk "$prog"
 	ensure_built "$prog"
-	exec "$JDK/bin/java" --enable-native-access=ALL-UNNAMED -Danvillm.home="$ANVILLM_HOME" -cp "$ANVILLM_JAR" "$main" "$@"
+	local jvm=()
+	# the daemon's own JVM options live in one argfile (bin/lib/anvilsrv.jvm)
+	if [ "$main" = dev.anvillm.srv.Anvilsrv ]; then jvm=("@$ANVILLM_HOME/bin/lib/anvilsrv.jvm"); fi
+	exec "$JDK/bin/java" "${jvm[@]}" --enable-native-access=ALL-UNNAMED -Danvillm.home="$ANVILLM_HOME" -cp "$ANVILLM_JAR" "$main" "$@"
 }

@@ -35,7 +35,8 @@ final class Daemons implements AutoCloseable {
         Files.createDirectory(ns, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path home = tmp.resolve("home");
         Files.createDirectories(home);
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "--enable-native-access=ALL-UNNAMED",
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "@" + Path.of(System.getProperty("anvillm.home", "."), "bin/lib/anvilsrv.jvm"),
+                "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv", "fgstart"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("NAMESPACE", ns.toString());

@@ -139,7 +139,10 @@ public final class DaemonControl {
             }
         }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("--enable-native-access=ALL-UNNAMED");
+        // the same JVM options this one got (bin/lib/anvilsrv.jvm, anvillm.home, native access)
+        List<String> jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments();
+        cmd.addAll(jvm);
+        if (!jvm.contains("--enable-native-access=ALL-UNNAMED")) cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-cp");
         // absolute, since the daemon runs in /
         cmd.add(Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
