@@ -3,38 +3,15 @@ package dev.anvillm.ninep.server;
 import dev.anvillm.ninep.proto.Codec;
 import dev.anvillm.ninep.proto.Stat;
 import dev.anvillm.ninep.proto.Message.*;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Directory reads and Tstat (SPEC §3). */
-class DirectoryReadTest {
-    @TempDir Path dir;
-    TestTree tree;
-    NinepServer server;
-    RawClient c;
-
-    @BeforeEach
-    void start() throws Exception {
-        tree = new TestTree();
-        server = tree.serve(dir.resolve("sock"));
-        c = new RawClient(server.socket());
-        c.handshake();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        c.close();
-        server.close();
-    }
-
+class DirectoryReadTest extends ServedTreeTest {
     void openDir(int fid, String... names) throws Exception {
         c.call(new Twalk(0, 0, fid, List.of(names)), Rwalk.class);
         c.call(new Topen(0, fid, 0), Ropen.class);

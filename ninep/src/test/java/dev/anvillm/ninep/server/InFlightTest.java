@@ -3,14 +3,10 @@ package dev.anvillm.ninep.server;
 import dev.anvillm.ninep.proto.Codec;
 import dev.anvillm.ninep.proto.Message;
 import dev.anvillm.ninep.proto.Message.*;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,26 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Several requests in flight on one connection; Tflush (SPEC §3). */
-class InFlightTest {
-    @TempDir Path dir;
-    TestTree tree;
-    NinepServer server;
-    RawClient c;
-
-    @BeforeEach
-    void start() throws Exception {
-        tree = new TestTree();
-        server = tree.serve(dir.resolve("sock"));
-        c = new RawClient(server.socket());
-        c.handshake();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        c.close();
-        server.close();
-    }
-
+class InFlightTest extends ServedTreeTest {
     void openEvents(int fid) throws Exception {
         c.call(new Twalk(0, 0, fid, List.of("events")), Rwalk.class);
         c.call(new Topen(0, fid, 0), Ropen.class);

@@ -3,13 +3,9 @@ package dev.anvillm.ninep.server;
 import dev.anvillm.ninep.proto.Stat;
 import dev.anvillm.ninep.proto.Message.*;
 import dev.anvillm.ninep.tree.File;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,26 +13,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Qid paths are stable; qid.vers and mtime move when content changes (SPEC §3). */
-class QidVersionTest {
-    @TempDir Path dir;
-    TestTree tree;
-    NinepServer server;
-    RawClient c;
-
-    @BeforeEach
-    void start() throws Exception {
-        tree = new TestTree();
-        server = tree.serve(dir.resolve("sock"));
-        c = new RawClient(server.socket());
-        c.handshake();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        c.close();
-        server.close();
-    }
-
+class QidVersionTest extends ServedTreeTest {
     Stat stat(String... path) throws Exception {
         c.call(new Twalk(0, 0, 9, List.of(path)), Rwalk.class);
         try {

@@ -2,38 +2,15 @@ package dev.anvillm.ninep.server;
 
 import dev.anvillm.ninep.proto.Qid;
 import dev.anvillm.ninep.proto.Message.*;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Twalk (SPEC §3): clone, newfid == fid, partial walks, "..", errors. */
-class WalkTest {
-    @TempDir Path dir;
-    TestTree tree;
-    NinepServer server;
-    RawClient c;
-
-    @BeforeEach
-    void start() throws Exception {
-        tree = new TestTree();
-        server = tree.serve(dir.resolve("sock"));
-        c = new RawClient(server.socket());
-        c.handshake();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        c.close();
-        server.close();
-    }
-
+class WalkTest extends ServedTreeTest {
     Qid qidOf(int fid) throws Exception {
         return c.call(new Tstat(0, fid), Rstat.class).stat().qid();
     }
