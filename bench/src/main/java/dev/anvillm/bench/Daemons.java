@@ -26,7 +26,11 @@ final class Daemons implements AutoCloseable {
 
     /** With {@code backendsYaml} as the daemon's backends.yaml (or none). */
     static Daemons start(Map<String, String> extraEnv, String backendsYaml) throws IOException, InterruptedException {
-        Path tmp = Files.createTempDirectory("anvillm-bench");
+        // under the user's cache, not /tmp: like a real install, the state directory is then not
+        // inside the sessions' temporary directory (which the sandbox would have to carve around)
+        Path cache = Path.of(System.getProperty("user.home"), ".cache");
+        Files.createDirectories(cache);
+        Path tmp = Files.createTempDirectory(cache, "anvillm-bench");
         if (backendsYaml != null) {
             Files.createDirectories(tmp.resolve("config/anvillm"));
             Files.writeString(tmp.resolve("config/anvillm/backends.yaml"), backendsYaml);

@@ -60,14 +60,24 @@ public final class Tmux {
         cmd.addAll(List.of(";", "set-option", "-t", name, "history-limit", "10000"));
         cmd.add(";");
         cmd.addAll(respawnArgs(name, cwd, env, argv));
-        run(cmd, null);
-        return panePid(name);
+        return runPrintingPid(cmd, name);
     }
 
     /** Replaces the (usually dead) process of session {@code name}; returns the new pid. */
     public int respawn(String name, Path cwd, Map<String, String> env, List<String> argv) throws IOException {
-        run(respawnArgs(name, cwd, env, argv), null);
-        return panePid(name);
+        return runPrintingPid(respawnArgs(name, cwd, env, argv), name);
+    }
+
+    /** Runs {@code cmd} and, in the same tmux invocation, prints the pane's pid: one process, not two. */
+    private int runPrintingPid(List<String> cmd, String name) throws IOException {
+        List<String> all = new ArrayList<>(cmd);
+        all.addAll(List.of(";", "display-message", "-p", "-t", target(name), "#{pane_pid}"));
+        String[] lines = run(all, null).trim().split("\n");
+        try {
+            return Integer.parseInt(lines[lines.length - 1].trim());
+        } catch (NumberFormatException e) {
+            throw new TmuxException("tmux gave no pane pid for " + name + ": " + String.join(" ", lines));
+        }
     }
 
     private static List<String> respawnArgs(String name, Path cwd, Map<String, String> env, List<String> argv) {
@@ -78,7 +88,8 @@ public final class Tmux {
         });
         // tmux hands a single-word command to sh -c; two or more words are exec'd as they are.
         if (argv.size() == 1) cmd.add("env");
-        cmd.addAll(argv);
+        // a lone ";" separates tmux commands; an argument that is one must be escaped to stay itself
+        for (String a : argv) cmd.add(a.equals(";") ? "\\;" : a);
         return cmd;
     }
 

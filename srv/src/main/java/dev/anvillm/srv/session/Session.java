@@ -530,7 +530,9 @@ public final class Session {
         setState(State.STARTING);
         startedMs = System.currentTimeMillis();
         Tmux tmux = svc.tmux();
-        pid = tmux.hasSession(id) ? tmux.respawn(id, cwd, plan.env(), plan.argv())
+        // a session just created has no tmux window yet; any other may have one (a dead pane)
+        boolean window = !why.startsWith("created") && tmux.hasSession(id);
+        pid = window ? tmux.respawn(id, cwd, plan.env(), plan.argv())
                 : tmux.start(id, cwd, plan.env(), plan.argv(), 200, 50);
         long seq = ++launchSeq;
         svc.exits().watch(pid, () -> actor.execute(() -> exited(seq, "")));
