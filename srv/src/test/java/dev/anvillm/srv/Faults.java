@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The faults the supervision and durability tests inject, and the waits that follow them. */
-final class Faults {
+public final class Faults {
     static final Duration DEADLINE = Duration.ofSeconds(60);
 
     private Faults() {}
@@ -65,8 +65,15 @@ final class Faults {
         }
     }
 
-    static long pid(Agents a, String id) throws IOException {
+    public static long pid(Agents a, String id) throws IOException {
         return Long.parseLong(a.read(id + "/pid").strip());
+    }
+
+    /** Waits for a backend other than {@code old} to be up and idle; returns its pid. */
+    public static long awaitRestarted(Agents a, String id, long old) throws Exception {
+        await("session " + id + " idle with a new backend", () -> pid(a, id) != old && pid(a, id) > 0 && a.state(id).equals("idle"),
+                () -> a.diagnosis(id));
+        return pid(a, id);
     }
 
     /** Running: a zombie waiting for tmux to reap it is not. */
@@ -75,7 +82,7 @@ final class Faults {
     }
 
     /** kill -9, then waits until the process is gone. */
-    static void kill9(long pid) throws Exception {
+    public static void kill9(long pid) throws Exception {
         signal(pid, "KILL");
         await("pid " + pid + " gone", () -> !alive(pid), () -> "");
     }

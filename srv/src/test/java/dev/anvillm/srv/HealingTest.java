@@ -58,13 +58,6 @@ class HealingTest {
         return a.read(id + "/info") + a.logSoFar(id);
     }
 
-    /** Waits for a backend other than {@code old} to be up and idle. */
-    private long awaitRestarted(String id, long old) throws Exception {
-        await("session " + id + " idle with a new backend", () -> pid(a, id) != old && pid(a, id) > 0 && a.state(id).equals("idle"),
-                () -> diagnosis(id));
-        return pid(a, id);
-    }
-
     private String ask(String id, String prompt) throws Exception {
         a.write(id + "/in", prompt);
         return reply(a, id);
@@ -80,7 +73,7 @@ class HealingTest {
 
         long killedAt = System.currentTimeMillis();
         kill9(first);
-        long second = awaitRestarted(id, first);
+        long second = awaitRestarted(a, id, first);
 
         String log = a.logSoFar(id);
         Instant noticed = eventTime(log, "backend exited (killed by signal 9)");
@@ -105,7 +98,7 @@ class HealingTest {
         a.write(id + "/in", "three\n");
         assertEquals("1", info(a, id, "queued"));
         kill9(second);
-        awaitRestarted(id, second);
+        awaitRestarted(a, id, second);
         assertEquals(expectedReply("three\n", 4) + "\n", reply(a, id), diagnosis(id));
         assertEquals(expectedReply("You are the tester.\n\n\none\n", 1) + "\n\n" + expectedReply("two\n", 2) + "\n\n"
                 + expectedReply("three\n", 4) + "\n\n", a.read(id + "/out"));
@@ -122,7 +115,7 @@ class HealingTest {
         Files.delete(transcript);
         long first = pid(a, id);
         kill9(first);
-        awaitRestarted(id, first);
+        awaitRestarted(a, id, first);
         assertTrue(a.logSoFar(id).contains("conversation " + conversation + " cannot be resumed: its transcript " + transcript
                 + " is gone; starting a fresh one"), diagnosis(id));
         assertNotEquals(conversation, info(a, id, "conversation"));
@@ -139,7 +132,7 @@ class HealingTest {
         long pid = pid(a, id);
         a.write(id + "/in", "/crash 7\n");
         for (int restart = 1; restart <= 3; restart++) {
-            pid = awaitRestarted(id, pid);
+            pid = awaitRestarted(a, id, pid);
             kill9(pid);
         }
         a.awaitState(id, "error");

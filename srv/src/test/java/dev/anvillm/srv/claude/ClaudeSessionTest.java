@@ -1,6 +1,7 @@
 package dev.anvillm.srv.claude;
 
 import dev.anvillm.srv.Agents;
+import dev.anvillm.srv.Faults;
 import dev.anvillm.srv.TestNamespace;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -146,7 +147,7 @@ class ClaudeSessionTest {
     }
 
     private long pid(String id) throws Exception {
-        return Long.parseLong(a.read(id + "/pid").strip());
+        return Faults.pid(a, id);
     }
 
     @Test
@@ -166,12 +167,8 @@ class ClaudeSessionTest {
             Thread.sleep(50); // polling a condition, with a deadline
         }
         long before = pid(id);
-        ProcessHandle.of(before).orElseThrow().destroyForcibly();
-        long deadline = System.nanoTime() + TURN.toNanos();
-        while (pid(id) == before || pid(id) == 0 || !a.state(id).equals("idle")) {
-            assertTrue(System.nanoTime() < deadline, "not back within " + TURN + "\n" + a.diagnosis(id));
-            Thread.sleep(50); // polling a condition, with a deadline
-        }
+        Faults.kill9(before);
+        Faults.awaitRestarted(a, id, before);
         String info = a.read(id + "/info");
         assertTrue(info.contains(conversation), "same conversation id\n" + info);
         assertTrue(info.contains("conversation " + conversation.substring("conversation\t".length()) + " resumed"), info);
@@ -208,12 +205,8 @@ class ClaudeSessionTest {
         a.awaitState(id, "idle");
         // no prompt yet: Claude Code has written no transcript, so --resume finds nothing
         long before = pid(id);
-        ProcessHandle.of(before).orElseThrow().destroyForcibly();
-        long deadline = System.nanoTime() + TURN.toNanos();
-        while (pid(id) == before || pid(id) == 0 || !a.state(id).equals("idle")) {
-            assertTrue(System.nanoTime() < deadline, "not back within " + TURN + "\n" + a.diagnosis(id));
-            Thread.sleep(50); // polling a condition, with a deadline
-        }
+        Faults.kill9(before);
+        Faults.awaitRestarted(a, id, before);
         String log = a.logSoFar(id);
         assertTrue(log.contains("cannot be resumed") || log.contains("could not be resumed"), log);
         assertTrue(log.contains("starting a fresh one"), log);
