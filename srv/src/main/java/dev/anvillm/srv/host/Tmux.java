@@ -53,10 +53,19 @@ public final class Tmux {
      * keeping the pane after the process exits (so its exit status can be read). Returns the pid.
      */
     public int start(String name, Path cwd, Map<String, String> env, List<String> argv, int width, int height) throws IOException {
+        return start(name, cwd, env, argv, width, height, true);
+    }
+
+    /**
+     * As {@link #start(String, Path, Map, List, int, int)}; {@code keepDeadPane} false for a
+     * spare launcher, whose pane (and session) should vanish if it exits before it is taken.
+     */
+    public int start(String name, Path cwd, Map<String, String> env, List<String> argv, int width, int height, boolean keepDeadPane)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of("new-session", "-d", "-s", name, "-x", Integer.toString(width),
                 "-y", Integer.toString(height), "-c", cwd.toString()));
         cmd.addAll(PLACEHOLDER);
-        cmd.addAll(List.of(";", "set-option", "-t", name, "remain-on-exit", "on"));
+        if (keepDeadPane) cmd.addAll(List.of(";", "set-option", "-t", name, "remain-on-exit", "on"));
         cmd.addAll(List.of(";", "set-option", "-t", name, "history-limit", "10000"));
         cmd.add(";");
         cmd.addAll(respawnArgs(name, cwd, env, argv));
@@ -207,6 +216,23 @@ public final class Tmux {
         List<String> cmd = new ArrayList<>(List.of("capture-pane", "-p", "-J", "-t", target(name)));
         if (history > 0) cmd.addAll(List.of("-S", "-" + history));
         return run(cmd, null);
+    }
+
+    /**
+     * Renames session {@code from} to {@code to} and keeps its pane once dead, as {@link #start}
+     * does: a spare launcher's session becomes an agent session.
+     */
+    public void rename(String from, String to) throws IOException {
+        run(List.of("rename-session", "-t", "=" + from, to, ";", "set-option", "-t", target(to), "remain-on-exit", "on"), null);
+    }
+
+    /**
+     * Puts the pane of session {@code from} in the place of {@code to}'s (a spare launcher takes
+     * the place of a session's dead pane, attached clients see it there) and kills {@code from},
+     * which then holds the old pane.
+     */
+    public void swapIn(String from, String to) throws IOException {
+        run(List.of("swap-pane", "-d", "-s", target(from), "-t", target(to), ";", "kill-session", "-t", "=" + from), null);
     }
 
     public void kill(String name) throws IOException {

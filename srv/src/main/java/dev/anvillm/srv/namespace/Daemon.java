@@ -11,6 +11,7 @@ import dev.anvillm.srv.backend.Launcher;
 import dev.anvillm.srv.detect.HookWatch;
 import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.sandbox.Sandbox;
+import dev.anvillm.srv.sandbox.Spares;
 import dev.anvillm.srv.session.EventBus;
 import dev.anvillm.srv.session.SessionServices;
 import dev.anvillm.srv.session.Sessions;
@@ -49,12 +50,13 @@ public final class Daemon implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final ExitWatch exits;
     private final HookWatch hooks;
+    private final Spares spares;
     private final long pid = ProcessHandle.current().pid();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
 
     private Daemon(Locations locations, PidFile pidFile, NinepServer server, EventBus events, Sessions sessions,
-                   ScheduledExecutorService timers, ExitWatch exits, HookWatch hooks) {
+                   ScheduledExecutorService timers, ExitWatch exits, HookWatch hooks, Spares spares) {
         this.locations = locations;
         this.pidFile = pidFile;
         this.server = server;
@@ -63,6 +65,7 @@ public final class Daemon implements AutoCloseable {
         this.timers = timers;
         this.exits = exits;
         this.hooks = hooks;
+        this.spares = spares;
     }
 
     /**
@@ -92,24 +95,27 @@ public final class Daemon implements AutoCloseable {
             HookWatch hooks = new HookWatch();
             int uid = NamespaceDir.currentUid();
             Sandbox sandbox = new Sandbox(env, loc.configDir(), loc.stateDir(), loc.namespaceDir());
+            Tmux tmux = new Tmux(tmuxSocket(loc), tmuxEnv(env));
+            Spares spares = sandbox.spares(tmux, timers);
+            SessionServices svc = new SessionServices(tmux, new SessionStore(loc.stateDir()),
+                    new Launcher(env, loc.namespaceDir(), uid == 0), sandbox, spares, exits, hooks, timers, events::publish, restart);
+            Sessions sessions = new Sessions(backends, svc);
+            sessions.restore();
+            timers.scheduleWithFixedDelay(sessions::sweep, 5, 5, TimeUnit.SECONDS);
             Thread.ofVirtual().name("sandbox-prepare").start(() -> {
                 try {
                     sandbox.prepare(Duration.ofMinutes(2)); // the launcher's AOT cache: faster session starts
                 } catch (IOException | InterruptedException e) {
                     LOG.log(System.Logger.Level.INFO, "sandbox launcher cache not built ({0}); sessions start a little slower", e.getMessage());
                 }
+                spares.start(); // after the restore, so the sessions come back first
             });
-            SessionServices svc = new SessionServices(new Tmux(tmuxSocket(loc), tmuxEnv(env)), new SessionStore(loc.stateDir()),
-                    new Launcher(env, loc.namespaceDir(), uid == 0), sandbox, exits, hooks, timers, events::publish, restart);
-            Sessions sessions = new Sessions(backends, svc);
-            sessions.restore();
-            timers.scheduleWithFixedDelay(sessions::sweep, 5, 5, TimeUnit.SECONDS);
             AgentTree tree = new AgentTree(sessions, events, loc.home(), svc.tmux().socket());
             Node agentRoot = AgentView.root(tree.root());
             NinepServer server = NinepServer.start(loc.socket(),
                     (principal, uname, aname) -> principal instanceof Principal.Agent ? agentRoot : tree.root(),
                     new PeerCheck(uid, sessions::pids), ServerLimits.DEFAULT);
-            Daemon d = new Daemon(loc, pidFile, server, events, sessions, timers, exits, hooks);
+            Daemon d = new Daemon(loc, pidFile, server, events, sessions, timers, exits, hooks, spares);
             LOG.log(System.Logger.Level.INFO, "listening on {0} (pid {1}, state {2}, {3} sessions)", loc.socket(), String.valueOf(d.pid), loc.stateDir(), sessions.size());
             return d;
         } catch (Failure | RuntimeException e) {
@@ -238,6 +244,7 @@ public final class Daemon implements AutoCloseable {
         try {
             server.close();
             timers.shutdownNow();
+            spares.close();
             exits.close();
             try {
                 hooks.close();

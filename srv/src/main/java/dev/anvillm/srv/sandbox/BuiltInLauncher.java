@@ -70,6 +70,15 @@ final class BuiltInLauncher {
         return argv;
     }
 
+    /** The argv of a spare launcher reading its request from {@code fifo}; it exits when process {@code daemonPid} is gone. */
+    List<String> spareArgv(Path fifo, long daemonPid) throws IOException {
+        List<String> argv = new ArrayList<>(argv(Path.of("-"), List.of()));
+        int at = argv.indexOf(LandlockExec.class.getName());
+        argv.subList(at + 1, argv.size()).clear();
+        argv.addAll(List.of("--spare", fifo.toString(), Long.toString(daemonPid)));
+        return argv;
+    }
+
     /** The launcher jar, written on first use. */
     synchronized Path jar() throws IOException {
         if (jar != null && Files.isRegularFile(jar)) return jar;

@@ -47,6 +47,8 @@ public final class LandlockExec {
     public static final int FAILED = 126;
     public static final int NOT_FOUND = 127;
     public static final String HEADER = "anvillm-sandbox 1";
+    /** The first field of a spare launcher's request. */
+    public static final String SPARE_HEADER = "anvillm-launch 1";
 
     // Landlock uapi (include/uapi/linux/landlock.h)
     static final long FS_EXECUTE = 1L, FS_WRITE_FILE = 1L << 1, FS_READ_FILE = 1L << 2, FS_READ_DIR = 1L << 3,
@@ -76,12 +78,12 @@ public final class LandlockExec {
      * for the MPTCP filter: the audit arch, socket(2) natively (and in the x32 ABI), and socket(2)
      * and socketcall(2) of the 32-bit compat arch (-1: none).
      */
-    private record Nr(long openat, long close, long prctl, long execve, long readlinkat, long sigprocmask, long capget, long capset,
+    private record Nr(long openat, long close, long chdir, long prctl, long execve, long readlinkat, long sigprocmask, long capget, long capset,
                       int arch, int socket, int socketX32, int compatArch, int compatSocket, int compatSocketcall) {}
 
     private static final Nr NR = switch (System.getProperty("os.arch")) {
-        case "amd64", "x86_64" -> new Nr(257, 3, 157, 59, 267, 14, 125, 126, 0xC000003E, 41, 0x40000000 | 41, 0x40000003, 359, 102);
-        case "aarch64" -> new Nr(56, 57, 167, 221, 78, 135, 90, 91, 0xC00000B7, 198, -1, 0x40000028, 281, -1);
+        case "amd64", "x86_64" -> new Nr(257, 3, 80, 157, 59, 267, 14, 125, 126, 0xC000003E, 41, 0x40000000 | 41, 0x40000003, 359, 102);
+        case "aarch64" -> new Nr(56, 57, 49, 167, 221, 78, 135, 90, 91, 0xC00000B7, 198, -1, 0x40000028, 281, -1);
         default -> null;
     };
     private static final long SYS_CREATE_RULESET = 444, SYS_ADD_RULE = 445, SYS_RESTRICT_SELF = 446, SYS_CLOSE_RANGE = 436;
@@ -203,13 +205,19 @@ public final class LandlockExec {
             train(raw[1]);
             return;
         }
+        if (args.length == 3 && args[0].equals("--spare")) {
+            spare(raw[1], args[2]);
+            return;
+        }
         if (args.length < 3 || !args[1].equals("--")) {
-            throw new Failure(FAILED, "usage: LandlockExec POLICY -- COMMAND [ARG...]");
+            throw new Failure(FAILED, "usage: LandlockExec POLICY -- COMMAND [ARG...]  |  LandlockExec --spare FIFO DAEMON-PID");
         }
         readPolicy(raw[0]);
-        byte[][] argv = Arrays.copyOfRange(raw, 2, raw.length);
-        byte[][] envp = environment();
+        launch(Arrays.copyOfRange(raw, 2, raw.length), environment(List.of()));
+    }
 
+    /** Sandboxes this process under the policy read and execs {@code argv}: the pane's pid becomes the backend. */
+    private void launch(byte[][] argv, byte[][] envp) throws Throwable {
         long fail = sys(NR.prctl, PR_SET_NO_NEW_PRIVS, 1, 0);
         if (fail != 0) throw new Failure(FAILED, "cannot set no_new_privs: " + error(errno));
         if (dropCapabilities) dropCapabilities();
@@ -227,12 +235,75 @@ public final class LandlockExec {
     }
 
     /**
+     * A spare launcher: started ahead of need in a tmux session of its own, it warms up (a dry
+     * run), then blocks reading {@code fifo} until the daemon writes one launch request and
+     * closes it. The request ({@link #SPARE_HEADER}, the working directory, the policy file,
+     * the argument count, the arguments, then {@code NAME=value} entries laid over this
+     * process's environment; each NUL-terminated) is then carried out as a cold launch would
+     * be. Only the daemon can write the fifo: it lies in the state directory, which no session
+     * may write. A spare whose daemon is gone exits.
+     */
+    private void spare(byte[] fifo, String daemonPid) throws Throwable {
+        long daemon = Long.parseLong(daemonPid);
+        Thread watchdog = new Thread(() -> {
+            while (ProcessHandle.of(daemon).map(ProcessHandle::isAlive).orElse(false)) {
+                try {
+                    Thread.sleep(5000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            Runtime.getRuntime().halt(0);
+        }, "watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        warmUp();
+        byte[] request;
+        try (FileInputStream in = new FileInputStream(text(fifo))) {
+            request = in.readAllBytes();
+        } catch (IOException e) {
+            throw new Failure(FAILED, "spare launcher: cannot read " + text(fifo) + ": " + e.getMessage());
+        }
+        watchdog.interrupt();
+        List<byte[]> f = split(request, (byte) 0);
+        int argc;
+        try {
+            if (f.size() < 5 || !text(f.getFirst()).equals(SPARE_HEADER)) throw new NumberFormatException();
+            argc = Integer.parseInt(text(f.get(3)));
+            if (argc < 1 || f.size() < 4 + argc) throw new NumberFormatException();
+        } catch (NumberFormatException e) {
+            throw new Failure(FAILED, "spare launcher: the daemon sent no launch request (" + request.length + " bytes)");
+        }
+        byte[] cwd = f.get(1);
+        if (sys(NR.chdir, cstr(cwd).address(), 0, 0) != 0) {
+            throw new Failure(FAILED, "cannot enter " + text(cwd) + ": " + error(errno));
+        }
+        readPolicy(f.get(2));
+        byte[][] argv = f.subList(4, 4 + argc).toArray(new byte[0][]);
+        launch(argv, environment(f.subList(4 + argc, f.size())));
+    }
+
+    /** What a spare does before it waits: every step of a launch on a sample policy, short of the irreversible ones. */
+    private static void warmUp() throws Throwable {
+        LandlockExec dry = new LandlockExec();
+        String sample = HEADER + "\nlog_level error\nrox /usr\nro /etc\nrw /tmp\nprotect /proc\nallow /tmp\nnetwork restricted\n"
+                + "connect_tcp 443\nenv PATH\nenv LC_*\n";
+        dry.parsePolicy(sample.getBytes(StandardCharsets.US_ASCII), "the sample policy");
+        dry.environment(List.of("WARM=1".getBytes(StandardCharsets.US_ASCII)));
+        dry.dryRun = true;
+        int abi = (int) Math.max(0, dry.sys(SYS_CREATE_RULESET, 0, 0, CREATE_RULESET_VERSION));
+        if (abi > 0) dry.restrict(abi);
+        dry.cstrArray(new byte[][] {HEADER.getBytes(StandardCharsets.US_ASCII)});
+        dry.arena.close();
+    }
+
+    /**
      * Walks every step but the irreversible ones (restrict_self, exec), so that a training run
      * ({@code -XX:AOTCacheOutput}) records the classes and method handles a launch uses.
      */
     private void train(byte[] policy) throws Throwable {
         readPolicy(policy);
-        environment();
+        environment(List.of());
         dryRun = true;
         int abi = (int) Math.max(0, sys(SYS_CREATE_RULESET, 0, 0, CREATE_RULESET_VERSION));
         if (abi > 0) restrict(abi);
@@ -481,9 +552,13 @@ public final class LandlockExec {
         } catch (IOException | RuntimeException e) {
             throw new Failure(FAILED, "cannot read the policy " + text(file) + ": " + e.getMessage());
         }
+        parsePolicy(bytes, text(file));
+    }
+
+    private void parsePolicy(byte[] bytes, String file) throws Failure {
         List<byte[]> lines = split(bytes, (byte) '\n');
         if (lines.isEmpty() || !text(lines.getFirst()).equals(HEADER)) {
-            throw new Failure(FAILED, text(file) + " is not a sandbox policy (first line must be '" + HEADER + "')");
+            throw new Failure(FAILED, file + " is not a sandbox policy (first line must be '" + HEADER + "')");
         }
         for (byte[] line : lines.subList(1, lines.size())) {
             if (line.length == 0 || line[0] == '#') continue;
@@ -507,7 +582,7 @@ public final class LandlockExec {
                 case "scoped" -> scoped = bool(v);
                 case "drop_capabilities" -> dropCapabilities = bool(v);
                 case "env" -> env.add(value);
-                default -> throw new Failure(FAILED, text(file) + ": unknown policy line '" + key + "'");
+                default -> throw new Failure(FAILED, file + ": unknown policy line '" + key + "'");
             }
         }
     }
@@ -554,18 +629,28 @@ public final class LandlockExec {
         }
     }
 
-    /** The variables the policy keeps, from this process's environment as exec passed it. */
-    private byte[][] environment() throws Failure {
-        List<byte[]> kept = new ArrayList<>();
+    /**
+     * The variables the policy keeps, from this process's environment as exec passed it with
+     * {@code overrides} ({@code NAME=value} entries) laid over it.
+     */
+    private byte[][] environment(List<byte[]> overrides) throws Failure {
+        java.util.Map<String, byte[]> all = new java.util.LinkedHashMap<>();
         try {
-            for (byte[] e : split(proc("/proc/self/environ"), (byte) 0)) {
-                int eq = indexOf(e, (byte) '=');
-                if (eq > 0 && keeps(Arrays.copyOf(e, eq))) kept.add(e);
-            }
+            for (byte[] e : split(proc("/proc/self/environ"), (byte) 0)) put(all, e);
         } catch (IOException e) {
             throw new Failure(FAILED, "cannot read /proc/self/environ: " + e.getMessage());
         }
+        for (byte[] e : overrides) put(all, e);
+        List<byte[]> kept = new ArrayList<>();
+        for (byte[] e : all.values()) {
+            if (keeps(Arrays.copyOf(e, indexOf(e, (byte) '=')))) kept.add(e);
+        }
         return kept.toArray(new byte[0][]);
+    }
+
+    private static void put(java.util.Map<String, byte[]> env, byte[] entry) {
+        int eq = indexOf(entry, (byte) '=');
+        if (eq > 0) env.put(new String(entry, 0, eq, StandardCharsets.ISO_8859_1), entry);
     }
 
     private boolean keeps(byte[] name) {

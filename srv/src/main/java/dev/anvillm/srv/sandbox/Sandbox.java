@@ -2,6 +2,7 @@ package dev.anvillm.srv.sandbox;
 
 import dev.anvillm.srv.backend.BackendSpec;
 import dev.anvillm.srv.backend.Launcher;
+import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.sandbox.SessionPolicy.Access;
 import dev.anvillm.srv.sandbox.SessionPolicy.Rule;
 import dev.anvillm.srv.store.AtomicFiles;
@@ -21,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -80,6 +82,22 @@ public final class Sandbox {
         builtIn.prepare(max.toMillis());
     }
 
+    /**
+     * Spare launchers for this sandbox's sessions, started in {@code tmux}; how many is
+     * sandbox.yaml's {@code advanced.spare_launchers}, read whenever one is to be started.
+     */
+    public Spares spares(Tmux tmux, ScheduledExecutorService timers) {
+        return new Spares(tmux, builtIn, stateDir.resolve("sandbox").resolve("spare"), timers, () -> {
+            try {
+                SandboxPolicy config = SandboxPolicy.load(configFile);
+                return config.advanced().launcher().equals("landrun") || config.advanced().launcher().equals("auto") && landrun != null && abi > 0
+                        ? 0 : config.advanced().spareLaunchers();
+            } catch (IOException e) {
+                return 0; // the launch itself reports the broken file
+            }
+        });
+    }
+
     /** The kernel's Landlock ABI version as the daemon found it (0: none). */
     public int abi() {
         return abi;
@@ -105,9 +123,16 @@ public final class Sandbox {
      * @param summary one line: how the session is sandboxed
      * @param details one fact a line: the rules, what was changed from sandbox.yaml and why, the env kept
      */
-    public record Wrapped(Launcher.Plan plan, String summary, List<String> details) {
+    public record Wrapped(Launcher.Plan plan, String summary, List<String> details, BuiltIn builtIn) {
         public Wrapped {
             details = List.copyOf(details);
+        }
+    }
+
+    /** A launch by the built-in launcher: its policy file and the backend's own argv (what a spare launcher is sent). */
+    public record BuiltIn(Path policy, List<String> argv) {
+        public BuiltIn {
+            argv = List.copyOf(argv);
         }
     }
 
@@ -142,6 +167,7 @@ public final class Sandbox {
         });
         List<String> argv;
         String how;
+        BuiltIn builtInLaunch = null;
         Path policyPath = policyFile(id);
         if (viaLandrun) {
             Set<String> names = new LinkedHashSet<>();
@@ -160,11 +186,12 @@ public final class Sandbox {
             Files.createDirectories(policyPath.getParent());
             writePrivate(policyPath, policy.encode());
             argv = builtIn.argv(policyPath, plan.argv());
+            builtInLaunch = new BuiltIn(policyPath, plan.argv());
             for (String k : JVM_ENV) env.put(k, "");
             how = "via built-in launcher";
         }
         return new Wrapped(new Launcher.Plan(argv, env), summary(policy, how, viaLandrun),
-                details(policy, notes, viaLandrun ? null : policyPath));
+                details(policy, notes, viaLandrun ? null : policyPath), builtInLaunch);
     }
 
     /** sandbox.yaml resolved for one session: the rules the launcher enforces. */

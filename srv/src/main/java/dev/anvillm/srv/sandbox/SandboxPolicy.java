@@ -57,8 +57,10 @@ public record SandboxPolicy(General general, Filesystem filesystem, Network netw
      * @param unrestrictedScoped do not scope abstract unix sockets and signals (Landlock ABI 6)
      * @param dropCapabilities   drop every capability before exec (matters when the daemon runs as root)
      * @param launcher           auto (landrun when on PATH, else built-in), builtin or landrun
+     * @param spareLaunchers     built-in launchers kept started ahead of need (0 to 8): faster session starts
      */
-    public record Advanced(boolean ldd, boolean addExec, boolean unrestrictedScoped, boolean dropCapabilities, String launcher) {}
+    public record Advanced(boolean ldd, boolean addExec, boolean unrestrictedScoped, boolean dropCapabilities, String launcher,
+                           int spareLaunchers) {}
 
     public SandboxPolicy {
         env = List.copyOf(env);
@@ -91,7 +93,7 @@ public record SandboxPolicy(General general, Filesystem filesystem, Network netw
                         "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX", "CLAUDE_CONFIG_DIR", "DISABLE_AUTOUPDATER",
                         "DISABLE_TELEMETRY", "DISABLE_ERROR_REPORTING", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
                         "OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_CLOUD_PROJECT"),
-                new Advanced(false, true, false, true, "auto"));
+                new Advanced(false, true, false, true, "auto", 1));
     }
 
     /** Reads {@code file}; a missing file means the defaults. Errors are one line naming the file. */
@@ -145,11 +147,12 @@ public record SandboxPolicy(General general, Filesystem filesystem, Network netw
         List<String> env = top.containsKey("env") ? r.names(top.get("env")) : d.env;
 
         Map<?, ?> a = r.section(top, "advanced");
-        r.known(a, "advanced.", "ldd", "add_exec", "unrestricted_scoped", "drop_capabilities", "launcher");
+        r.known(a, "advanced.", "ldd", "add_exec", "unrestricted_scoped", "drop_capabilities", "launcher", "spare_launchers");
         Advanced advanced = new Advanced(r.bool(a, "advanced.ldd", d.advanced.ldd), r.bool(a, "advanced.add_exec", d.advanced.addExec),
                 r.bool(a, "advanced.unrestricted_scoped", d.advanced.unrestrictedScoped),
                 r.bool(a, "advanced.drop_capabilities", d.advanced.dropCapabilities),
-                r.choice(a, "advanced.launcher", LAUNCHERS, d.advanced.launcher));
+                r.choice(a, "advanced.launcher", LAUNCHERS, d.advanced.launcher),
+                r.integer(a, "advanced.spare_launchers", 0, 8, d.advanced.spareLaunchers));
         return new SandboxPolicy(general, fs, network, env, advanced);
     }
 
@@ -207,6 +210,13 @@ public record SandboxPolicy(General general, Filesystem filesystem, Network netw
             if (!m.containsKey(name)) return dflt;
             if (m.get(name) instanceof Boolean b) return b;
             throw error(key, "expected true or false, got " + describe(m.get(name)));
+        }
+
+        int integer(Map<?, ?> m, String key, int min, int max, int dflt) throws IOException {
+            String name = key.substring(key.lastIndexOf('.') + 1);
+            if (!m.containsKey(name)) return dflt;
+            if (m.get(name) instanceof Integer i && i >= min && i <= max) return i;
+            throw error(key, "expected a whole number from " + min + " to " + max + ", got " + describe(m.get(name)));
         }
 
         String choice(Map<?, ?> m, String key, Set<String> allowed, String dflt) throws IOException {

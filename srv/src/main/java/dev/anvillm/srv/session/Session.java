@@ -532,8 +532,11 @@ public final class Session {
         Tmux tmux = svc.tmux();
         // a session just created has no tmux window yet; any other may have one (a dead pane)
         boolean window = !why.startsWith("created") && tmux.hasSession(id);
-        pid = window ? tmux.respawn(id, cwd, plan.env(), plan.argv())
-                : tmux.start(id, cwd, plan.env(), plan.argv(), 200, 50);
+        pid = svc.spares().claim(id, cwd, sandboxed, window);
+        if (pid <= 0) {
+            pid = window ? tmux.respawn(id, cwd, plan.env(), plan.argv())
+                    : tmux.start(id, cwd, plan.env(), plan.argv(), 200, 50);
+        }
         long seq = ++launchSeq;
         svc.exits().watch(pid, () -> actor.execute(() -> exited(seq, "")));
         String what = why + " (pid " + pid + (resume ? ", conversation " + conversation + " resumed" : ", fresh conversation " + conversation) + ")";
@@ -703,8 +706,15 @@ public final class Session {
         if (hooks == null || killed) return;
         List<HookEvent> events = hooks.poll();
         if (events.isEmpty()) return;
-        // recorded before acting, so a daemon killed meanwhile never records a reply twice; at
-        // worst the prompt these events confirm is delivered once more
+        // recorded before acting, so a daemon killed meanwhile never records a reply twice; and
+        // the prompt these events confirm leaves the disk before that, so it is never delivered twice
+        if (inFlight != null && events.stream().anyMatch(e -> e.name().equals("UserPromptSubmit"))) {
+            try {
+                svc.store().dequeue(id, inFlight);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "session {0}: cannot remove a delivered prompt: {1}", id, e.getMessage());
+            }
+        }
         State after = state;
         for (HookEvent e : events) after = stateAfter(after, e);
         saveHookMark(after);
@@ -888,18 +898,21 @@ public final class Session {
     /** The turn started: the prompt in flight is delivered, and leaves the durable queue. */
     private void confirmDelivery() {
         if (confirmTimer != null) confirmTimer.cancel(false);
-        // running before the prompt leaves the queue: a reply reader must never see a quiet gap
-        if (state.live()) setState(State.RUNNING);
         QueuedPrompt p = inFlight;
+        // off the disk before anyone can see `running`: a daemon killed after that must not deliver it again
         if (p != null) {
-            inFlight = null;
-            synchronized (queue) {
-                queue.remove(p);
-            }
             try {
                 svc.store().dequeue(id, p);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.ERROR, "session {0}: cannot remove a delivered prompt: {1}", id, e.getMessage());
+            }
+        }
+        // running before the prompt leaves the queue in memory: a reply reader must never see a quiet gap
+        if (state.live()) setState(State.RUNNING);
+        if (p != null) {
+            inFlight = null;
+            synchronized (queue) {
+                queue.remove(p);
             }
             if (inFlightHasContext) {
                 contextPending = false;

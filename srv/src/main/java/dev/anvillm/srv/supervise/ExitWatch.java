@@ -1,5 +1,7 @@
 package dev.anvillm.srv.supervise;
 
+import dev.anvillm.srv.host.Native;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -18,21 +20,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ExitWatch implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("anvilsrv");
-    private static final long SYS_PIDFD_OPEN = 434;
     private static final short POLLIN = 0x1;
     private static final int POLL_MS = 100;
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final MethodHandle SYSCALL = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(1));
     private static final MethodHandle POLL = LINKER.downcallHandle(
             LINKER.defaultLookup().find("poll").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("close").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private record Watch(int pid, int fd, Runnable onExit) {}
 
@@ -51,8 +45,8 @@ public final class ExitWatch implements AutoCloseable {
     public void watch(int pid, Runnable onExit) {
         int fd;
         try {
-            fd = (int) (long) SYSCALL.invokeExact(SYS_PIDFD_OPEN, (long) pid, 0L);
-        } catch (Throwable t) {
+            fd = (int) Native.call(Native.SYS_PIDFD_OPEN, pid, 0, 0, 0);
+        } catch (RuntimeException e) {
             fd = -1;
         }
         if (fd < 0) {
@@ -70,8 +64,8 @@ public final class ExitWatch implements AutoCloseable {
 
     private static void close(int fd) {
         try {
-            int ignored = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable t) {
+            Native.close(fd);
+        } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "close({0}) failed", fd);
         }
     }

@@ -86,13 +86,14 @@ class SandboxPolicyTest {
                 filesystem: {ro: [/a], rox: [/b], rw: [/c], rwx: ["~/d"]}
                 network: {enabled: false, unrestricted: true, bind_tcp: [8080], connect_tcp: ["443", 22]}
                 env: [PATH, LC_*]
-                advanced: {ldd: true, add_exec: false, unrestricted_scoped: true, drop_capabilities: false, launcher: builtin}
+                advanced: {ldd: true, add_exec: false, unrestricted_scoped: true, drop_capabilities: false, launcher: builtin,
+                           spare_launchers: 3}
                 """);
         assertEquals(new SandboxPolicy.General(true, "debug"), p.general());
         assertEquals(new SandboxPolicy.Filesystem(List.of("/a"), List.of("/b"), List.of("/c"), List.of("~/d")), p.filesystem());
         assertEquals(new SandboxPolicy.Network(false, true, List.of(8080), List.of(443, 22)), p.network());
         assertEquals(List.of("PATH", "LC_*"), p.env());
-        assertEquals(new SandboxPolicy.Advanced(true, false, true, false, "builtin"), p.advanced());
+        assertEquals(new SandboxPolicy.Advanced(true, false, true, false, "builtin", 3), p.advanced());
     }
 
     @Test
@@ -129,6 +130,7 @@ class SandboxPolicyTest {
         assertTrue(error("filesystem: [/usr]").contains("filesystem: expected a map of keys, got a list"));
         assertTrue(error("env: [PATH, \"A=B\"]").contains("env: expected variable names"));
         assertTrue(error("advanced: {launcher: bwrap}").contains("advanced.launcher: expected one of auto, builtin, landrun"));
+        assertTrue(error("advanced: {spare_launchers: 9}").contains("advanced.spare_launchers: expected a whole number from 0 to 8, got '9'"));
     }
 
     @Test

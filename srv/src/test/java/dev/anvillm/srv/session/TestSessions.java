@@ -41,9 +41,10 @@ public final class TestSessions implements AutoCloseable {
         Map<String, String> env = System.getenv();
         hooks = new HookWatch();
         tmux = new Tmux(dir.resolve("tmux"), Map.of("PATH", env.getOrDefault("PATH", "/usr/bin:/bin"), "HOME", env.getOrDefault("HOME", "/")));
+        Sandbox sandbox = new Sandbox(env, dir.resolve("config"), dir.resolve("state"), dir);
+        // spares never started: every launch here is a cold one
         SessionServices svc = new SessionServices(tmux, new SessionStore(dir.resolve("state")),
-                new Launcher(env, dir, false), new Sandbox(env, dir.resolve("config"), dir.resolve("state"), dir),
-                exits, hooks, timers, events::publish, RestartPolicies.load(yaml));
+                new Launcher(env, dir, false), sandbox, sandbox.spares(tmux, timers), exits, hooks, timers, events::publish, RestartPolicies.load(yaml));
         sessions = new Sessions(Backends.load(projectHome(), yaml, env), svc);
     }
 

@@ -1,0 +1,98 @@
+package dev.anvillm.srv.host;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The daemon's one door to raw Linux system calls, for what the JDK does not offer (pidfds, a
+ * fifo opened without blocking). Calls return what the kernel returns: a value, or
+ * {@code -errno}. The sandbox launcher has its own: it is copied out of the daemon alone.
+ */
+public final class Native {
+    public static final int ESRCH = 3, EINTR = 4, ENXIO = 6, EAGAIN = 11;
+    public static final long O_WRONLY = 1, O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
+    private static final long AT_FDCWD = -100, F_SETFL = 4, S_IFIFO = 0010000;
+
+    private record Nr(long openat, long close, long write, long fcntl, long mknodat) {}
+
+    private static final Nr NR = switch (System.getProperty("os.arch")) {
+        case "amd64", "x86_64" -> new Nr(257, 3, 1, 72, 259);
+        case "aarch64" -> new Nr(56, 57, 64, 25, 33);
+        default -> null;
+    };
+    public static final long SYS_PIDFD_OPEN = 434;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final long ERRNO = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+    @SuppressWarnings("restricted")
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("syscall"),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+
+    private Native() {}
+
+    /** {@code syscall(nr, a, b, c, d)}: the result, or {@code -errno}. */
+    public static long call(long nr, long a, long b, long c, long d) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long r = (long) SYSCALL.invokeExact(state, nr, a, b, c, d);
+            return r == -1 ? -state.get(ValueLayout.JAVA_INT, ERRNO) : r;
+        } catch (Throwable t) {
+            throw new IllegalStateException("system call " + nr + " failed: " + t, t);
+        }
+    }
+
+    public static boolean supported() {
+        return NR != null;
+    }
+
+    /** open(2) relative to the working directory: an fd, or {@code -errno}. */
+    public static int open(Path path, long flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocateFrom(path.toString(), StandardCharsets.UTF_8);
+            return (int) call(NR.openat, AT_FDCWD, p.address(), flags, 0);
+        }
+    }
+
+    /** Makes {@code path} a fifo only its owner can use: 0, or {@code -errno}. */
+    public static int mkfifo(Path path) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocateFrom(path.toString(), StandardCharsets.UTF_8);
+            return (int) call(NR.mknodat, AT_FDCWD, p.address(), S_IFIFO | 0600, 0);
+        }
+    }
+
+    /** Clears O_NONBLOCK and the other status flags of {@code fd}. */
+    public static int blocking(int fd) {
+        return (int) call(NR.fcntl, fd, F_SETFL, 0, 0);
+    }
+
+    /** Writes all of {@code bytes}: 0, or {@code -errno}. */
+    public static int writeAll(int fd, byte[] bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, buf, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            long off = 0;
+            while (off < bytes.length) {
+                long n = call(NR.write, fd, buf.address() + off, bytes.length - off, 0);
+                if (n == -EINTR) continue;
+                if (n < 0) return (int) n;
+                off += n;
+            }
+            return 0;
+        }
+    }
+
+    public static void close(int fd) {
+        if (fd >= 0) call(NR.close, fd, 0, 0, 0);
+    }
+}

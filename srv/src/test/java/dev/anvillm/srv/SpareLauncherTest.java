@@ -1,0 +1,185 @@
+package dev.anvillm.srv;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.anvillm.srv.Faults.*;
+import static dev.anvillm.srv.TestAgentSessionTest.expectedReply;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Spare sandbox launchers: a warm launcher waiting in the daemon's tmux becomes the next session
+ * (or the next restart of one), and the session it becomes is the same as a cold launch makes:
+ * its directory, its environment, its sandbox, its tmux session.
+ */
+class SpareLauncherTest {
+    @TempDir Path tmp;
+    private TestNamespace ns;
+    private Process daemon;
+    private Agents a;
+    private Path project;
+
+    @BeforeEach
+    void daemon() throws Exception {
+        ns = new TestNamespace(tmp);
+        ns.backendsYaml("""
+                backends:
+                  quick:
+                    extends: testagent
+                    args: [--work-ms, "20"]
+                    env: {SPARE_PROBE: "from backends.yaml"}
+                """);
+        daemon = ns.fgstart();
+        a = new Agents(ns.socket()).withTmux(ns.tmuxSocket());
+        // a name a shell would act on: it must arrive as it is
+        project = Files.createDirectories(tmp.resolve("pro ject $(touch pwned)"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (a != null) a.close();
+        ns.close();
+    }
+
+    private record Spare(String name, long pid) {}
+
+    /** The spare launchers tmux lists now, and whether each is warm and waiting on its fifo. */
+    private List<Spare> spares(boolean waitingOnly) throws Exception {
+        List<Spare> out = new ArrayList<>();
+        for (String line : tmux(ns, "list-panes", "-a", "-F", "#{session_name} #{pane_pid} #{pane_dead}").split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length < 3 || !f[0].startsWith("spare-") || f[2].equals("1")) continue;
+            Spare s = new Spare(f[0], Long.parseLong(f[1]));
+            if (!waitingOnly || waitingOnFifo(s.pid())) out.add(s);
+        }
+        return out;
+    }
+
+    /** A thread of {@code pid} is blocked opening a fifo no one writes yet: the spare is ready. */
+    private static boolean waitingOnFifo(long pid) throws IOException {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        if (!Files.isDirectory(tasks)) return false;
+        try (DirectoryStream<Path> ts = Files.newDirectoryStream(tasks)) {
+            for (Path t : ts) {
+                try {
+                    if (Files.readString(t.resolve("wchan")).contains("wait_for_partner")) return true;
+                } catch (IOException e) {
+                    // the thread ended
+                }
+            }
+        } catch (IOException e) {
+            return false; // the process ended
+        }
+        return false;
+    }
+
+    private Spare awaitReadySpare(long notPid) throws Exception {
+        Spare[] found = new Spare[1];
+        await("a spare launcher waiting on its fifo", () -> {
+            for (Spare s : spares(true)) {
+                if (s.pid() != notPid) {
+                    found[0] = s;
+                    return true;
+                }
+            }
+            return false;
+        }, () -> tmux(ns, "list-panes", "-a", "-F", "#{session_name} #{pane_pid} #{pane_dead}") + "\n--- daemon:\n" + ns.stderrOf(daemon));
+        return found[0];
+    }
+
+    private static String proc(long pid, String file) throws IOException {
+        return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), file)), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aNewSessionIsTheWarmSpareRunningTheBackendInItsDirectoryWithItsEnvironmentSandboxed() throws Exception {
+        Spare spare = awaitReadySpare(-1);
+        String id = a.create("quick '" + project + "'");
+        a.awaitState(id, "idle");
+        long pid = pid(a, id);
+        assertEquals(spare.pid(), pid, "the session is the spare launcher, exec'd into the backend\n" + a.diagnosis(id));
+
+        assertEquals(project.toRealPath(), Path.of("/proc", Long.toString(pid), "cwd").toRealPath());
+        List<String> env = List.of(proc(pid, "environ").split("\0"));
+        assertTrue(env.contains("SPARE_PROBE=from backends.yaml"), env.toString());
+        assertTrue(env.contains("ANVILLM_SESSION=" + id), env.toString());
+        assertTrue(env.stream().noneMatch(e -> e.startsWith("JAVA_TOOL_OPTIONS=")), env.toString());
+        assertTrue(proc(pid, "status").contains("NoNewPrivs:\t1"), proc(pid, "status"));
+        assertFalse(Files.exists(project.resolve("pwned")), "the directory's name ran as a command");
+
+        String sessions = tmux(ns, "list-sessions", "-F", "#{session_name}");
+        assertTrue(sessions.lines().anyMatch(id::equals), sessions);
+        assertTrue(sessions.lines().noneMatch(spare.name()::equals), "the spare's tmux session became the session's\n" + sessions);
+        assertEquals(project.toString(), a.read(id + "/cwd").strip());
+        assertTrue(a.read(id + "/info").contains("sandbox\tlandlock"), a.read(id + "/info"));
+
+        a.write(id + "/in", "from a spare\n");
+        assertEquals(expectedReply("from a spare\n", 1) + "\n", reply(a, id));
+        // and another one warms up for the next session
+        Spare next = awaitReadySpare(spare.pid());
+        // tmux keeps the dead pane of a session that was a spare, so its exit status is known
+        a.write(id + "/in", "/crash 7\n");
+        long restarted = awaitRestarted(a, id, pid);
+        assertTrue(info(a, id, "last-exit").startsWith("exit status 7 "), a.diagnosis(id));
+        assertEquals(next.pid(), restarted);
+    }
+
+    @Test
+    void aShellFromASpareCannotWriteWhatItsSandboxForbids() throws Exception {
+        Path forbidden = ns.locations().configDir().resolve("escaped");
+        Spare spare = awaitReadySpare(-1);
+        String id = a.create("sh '" + project + "'");
+        assertEquals(spare.pid(), pid(a, id));
+        a.awaitState(id, "idle");
+        a.write(id + "/in", "touch '" + forbidden + "'; echo touch-exit-$?\n");
+        a.awaitScreen(id, "touch-exit-1");
+        assertTrue(a.screen(id).contains("Permission denied"), a.screen(id));
+        assertFalse(Files.exists(forbidden));
+    }
+
+    @Test
+    void aCrashedBackendRestartsFromASpareInTheSameTmuxSession() throws Exception {
+        String id = a.create("quick '" + project + "'");
+        a.awaitState(id, "idle");
+        long before = pid(a, id);
+        Spare spare = awaitReadySpare(before);
+        kill9(before);
+        long after = awaitRestarted(a, id, before);
+        assertEquals(spare.pid(), after, "the restart took the spare\n" + a.diagnosis(id));
+        String sessions = tmux(ns, "list-sessions", "-F", "#{session_name}");
+        assertTrue(sessions.lines().anyMatch(id::equals), sessions);
+        assertTrue(sessions.lines().noneMatch(spare.name()::equals), "the spare's session, holding the dead pane, is gone\n" + sessions);
+        assertEquals(project.toRealPath(), Path.of("/proc", Long.toString(after), "cwd").toRealPath());
+        a.write(id + "/in", "after the crash\n");
+        assertTrue(reply(a, id).startsWith("echo: after the crash "), a.diagnosis(id));
+        // the pane swapped in is kept once dead too
+        a.write(id + "/in", "/crash 9\n");
+        awaitRestarted(a, id, after);
+        assertTrue(info(a, id, "last-exit").startsWith("exit status 9 "), a.diagnosis(id));
+    }
+
+    @Test
+    void theSpareOfAKilledDaemonExitsAndTheNextDaemonStartsItsOwn() throws Exception {
+        Spare old = awaitReadySpare(-1);
+        a.close();
+        killDaemon(daemon);
+        await("the orphaned spare " + old.pid() + " exits", () -> !alive(old.pid()), () -> proc(old.pid(), "status"));
+        daemon = ns.fgstart();
+        a = new Agents(ns.socket()).withTmux(ns.tmuxSocket());
+        Spare fresh = awaitReadySpare(old.pid());
+        assertEquals(List.of(fresh), spares(false), "one spare, the new daemon's");
+        String sessions = tmux(ns, "list-sessions", "-F", "#{session_name}");
+        assertEquals(1, sessions.lines().filter(s -> s.startsWith("spare-")).count(), "the dead one was cleared\n" + sessions);
+        assertEquals("", a.read("list"), "a spare is not a session");
+    }
+}
