@@ -50,7 +50,6 @@ public final class Spares implements AutoCloseable {
     private long seq;
     private boolean started, closed;
     private ScheduledFuture<?> refill;
-    private int taken, missed;
 
     /**
      * @param target how many spares to keep (sandbox.yaml {@code advanced.spare_launchers}, read when it is needed)
@@ -136,7 +135,7 @@ public final class Spares implements AutoCloseable {
                     s = ready.poll();
                 }
                 if (s == null) {
-                    missed();
+                    refillLater();
                     return -1;
                 }
                 int fd = open(s);
@@ -145,7 +144,7 @@ public final class Spares implements AutoCloseable {
                     synchronized (this) {
                         ready.addFirst(s);
                     }
-                    missed();
+                    refillLater();
                     return -1;
                 }
                 if (fd < 0) {
@@ -167,9 +166,10 @@ public final class Spares implements AutoCloseable {
                 }
                 int r = Native.writeAll(fd, request(cwd, w));
                 Native.close(fd);
-                Files.deleteIfExists(s.fifo());
-                synchronized (this) {
-                    taken++;
+                try {
+                    Files.deleteIfExists(s.fifo());
+                } catch (IOException e) {
+                    // the next daemon start clears it
                 }
                 refillLater();
                 if (r != 0) {
@@ -178,7 +178,7 @@ public final class Spares implements AutoCloseable {
                 }
                 return s.pid();
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "spare launchers: {0}", String.valueOf(e.getMessage()));
             return -1;
         }
@@ -205,12 +205,6 @@ public final class Spares implements AutoCloseable {
         }
     }
 
-    private void missed() {
-        synchronized (this) {
-            missed++;
-        }
-        refillLater();
-    }
 
     /**
      * Starts the next spare once no launch has come for {@link #REFILL_DELAY_MS}: a spare
@@ -225,11 +219,6 @@ public final class Spares implements AutoCloseable {
                 // the daemon is closing
             }
         }
-    }
-
-    /** Launches served by a spare, and launches that went cold for want of one. */
-    public synchronized int[] counts() {
-        return new int[] {taken, missed};
     }
 
     /** The request a spare reads: see {@code LandlockExec.spare}. */
