@@ -69,6 +69,14 @@ ensure_built() {
 	exec 9>&-
 }
 
+# Java names files in the locale's character set, so outside a UTF-8 locale it cannot even open
+# a path with a non-ASCII character (a home directory named José). Then the character type (only
+# it) becomes C.UTF-8; it reaches the daemon's tmux and the sessions too.
+utf8_locale() {
+	[ "$(locale charmap 2>/dev/null)" = UTF-8 ] && return 0
+	if [ -n "${LC_ALL:-}" ]; then export LC_ALL=C.UTF-8; else export LC_CTYPE=C.UTF-8; fi
+}
+
 # Runs main class $2 of the jar with the remaining arguments, as program $1.
 run_main() {
 	local prog=$1 main=$2
@@ -78,5 +86,6 @@ run_main() {
 	local jvm=()
 	# the daemon's own JVM options live in one argfile (bin/lib/anvilsrv.jvm)
 	if [ "$main" = dev.anvillm.srv.Anvilsrv ]; then jvm=("@$ANVILLM_HOME/bin/lib/anvilsrv.jvm"); fi
+	utf8_locale
 	exec "$JDK/bin/java" "${jvm[@]}" --enable-native-access=ALL-UNNAMED -Danvillm.home="$ANVILLM_HOME" -cp "$ANVILLM_JAR" "$main" "$@"
 }

@@ -7,10 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static dev.anvillm.srv.Faults.*;
@@ -51,50 +49,12 @@ class SpareLauncherTest {
         ns.close();
     }
 
-    private record Spare(String name, long pid) {}
-
-    /** The spare launchers tmux lists now, and whether each is warm and waiting on its fifo. */
-    private List<Spare> spares(boolean waitingOnly) throws Exception {
-        List<Spare> out = new ArrayList<>();
-        for (String line : tmux(ns, "list-panes", "-a", "-F", "#{session_name} #{pane_pid} #{pane_dead}").split("\n")) {
-            String[] f = line.split(" ");
-            if (f.length < 3 || !f[0].startsWith("spare-") || f[2].equals("1")) continue;
-            Spare s = new Spare(f[0], Long.parseLong(f[1]));
-            if (!waitingOnly || waitingOnFifo(s.pid())) out.add(s);
-        }
-        return out;
-    }
-
-    /** A thread of {@code pid} is blocked opening a fifo no one writes yet: the spare is ready. */
-    private static boolean waitingOnFifo(long pid) throws IOException {
-        Path tasks = Path.of("/proc", Long.toString(pid), "task");
-        if (!Files.isDirectory(tasks)) return false;
-        try (DirectoryStream<Path> ts = Files.newDirectoryStream(tasks)) {
-            for (Path t : ts) {
-                try {
-                    if (Files.readString(t.resolve("wchan")).contains("wait_for_partner")) return true;
-                } catch (IOException e) {
-                    // the thread ended
-                }
-            }
-        } catch (IOException e) {
-            return false; // the process ended
-        }
-        return false;
-    }
-
     private Spare awaitReadySpare(long notPid) throws Exception {
-        Spare[] found = new Spare[1];
-        await("a spare launcher waiting on its fifo", () -> {
-            for (Spare s : spares(true)) {
-                if (s.pid() != notPid) {
-                    found[0] = s;
-                    return true;
-                }
-            }
-            return false;
-        }, () -> tmux(ns, "list-panes", "-a", "-F", "#{session_name} #{pane_pid} #{pane_dead}") + "\n--- daemon:\n" + ns.stderrOf(daemon));
-        return found[0];
+        return Spare.awaitReady(ns, daemon, notPid);
+    }
+
+    private List<Spare> spares(boolean waitingOnly) throws Exception {
+        return Spare.list(ns, waitingOnly);
     }
 
     private static String proc(long pid, String file) throws IOException {

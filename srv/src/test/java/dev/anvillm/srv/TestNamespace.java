@@ -52,15 +52,36 @@ public final class TestNamespace implements AutoCloseable {
     public Map<String, String> env() { return env; }
 
     /** Starts {@code anvilsrv <args>} with this namespace's environment; its stdout and stderr go to files. */
-    public synchronized Process spawn(String... args) throws IOException {
+    public Process spawn(String... args) throws IOException {
+        return spawn(false, args);
+    }
+
+    /**
+     * {@code anvilsrv fgstart} with no locale at all in its environment (as from cron), started
+     * through the locale setting of bin/lib/jdk.sh as bin/anvilsrv starts the daemon.
+     */
+    public Process fgstartWithoutLocale() throws Exception {
+        Process p = spawn(true, "fgstart");
+        awaitAnswering(p);
+        return p;
+    }
+
+    private synchronized Process spawn(boolean noLocale, String... args) throws IOException {
         int n = ++runs;
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv"));
         cmd.addAll(List.of(args));
+        if (noLocale) {
+            Path jdkSh = dev.anvillm.srv.session.TestSessions.projectHome().resolve("bin/lib/jdk.sh");
+            cmd.addAll(0, List.of("bash", "-c", "source \"$0\" && utf8_locale && exec \"$@\"", jdkSh.toString()));
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(dir.resolve("run" + n + ".out").toFile())
                 .redirectError(dir.resolve("run" + n + ".err").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        if (noLocale) {
+            pb.environment().keySet().removeIf(k -> k.equals("LANG") || k.equals("LANGUAGE") || k.startsWith("LC_"));
+        }
         pb.environment().putAll(env);
         Process p = pb.start();
         started.add(p);

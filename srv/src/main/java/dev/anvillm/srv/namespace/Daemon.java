@@ -135,7 +135,7 @@ public final class Daemon implements AutoCloseable {
     /** The tmux server starts with this much of our environment; panes inherit it. */
     private static Map<String, String> tmuxEnv(Map<String, String> env) {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String k : new String[]{"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ"}) {
+        for (String k : new String[]{"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ"}) {
             if (env.containsKey(k)) m.put(k, env.get(k));
         }
         m.putIfAbsent("PATH", "/usr/local/bin:/usr/bin:/bin");
