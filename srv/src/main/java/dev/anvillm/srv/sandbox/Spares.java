@@ -38,7 +38,7 @@ public final class Spares implements AutoCloseable {
     private static final long WARMING_WAIT_MS = 250;
     private static final int WIDTH = 200, HEIGHT = 50;
 
-    private record Spare(String name, int pid, Path fifo) {}
+    private record Spare(String name, int pid, Path fifo, List<String> argv) {}
 
     private final Tmux tmux;
     private final BuiltInLauncher launcher;
@@ -89,7 +89,7 @@ public final class Spares implements AutoCloseable {
             synchronized (this) {
                 if (!started || closed || ready.size() + starting >= Math.max(0, target.getAsInt())) return;
                 starting++;
-                s = new Spare(PREFIX + ++seq, 0, dir.resolve(PREFIX + seq));
+                s = new Spare(PREFIX + ++seq, 0, dir.resolve(PREFIX + seq), List.of());
             }
             Spare started = null;
             try {
@@ -118,7 +118,7 @@ public final class Spares implements AutoCloseable {
         Map<String, String> env = new java.util.LinkedHashMap<>();
         for (String k : Sandbox.JVM_ENV) env.put(k, "");
         int pid = tmux.start(s.name(), Path.of("/"), env, argv, WIDTH, HEIGHT, false);
-        return new Spare(s.name(), pid, s.fifo());
+        return new Spare(s.name(), pid, s.fifo(), argv);
     }
 
     /**
@@ -148,7 +148,10 @@ public final class Spares implements AutoCloseable {
                     return -1;
                 }
                 if (fd < 0) {
-                    discard(s); // died, or its fifo is gone: try the next
+                    // died, or its fifo is gone: try the next
+                    LOG.log(System.Logger.Level.WARNING, "spare launcher {0} (pid {1}) exited before it was needed; to see why, "
+                            + "run its command by hand: {2}", s.name(), String.valueOf(s.pid()), String.join(" ", s.argv()));
+                    discard(s);
                     continue;
                 }
                 try {
