@@ -289,11 +289,7 @@ public final class LandlockExec {
         String sample = HEADER + "\nlog_level error\nrox /usr\nro /etc\nrw /tmp\nprotect /proc\nallow /tmp\nnetwork restricted\n"
                 + "connect_tcp 443\nenv PATH\nenv LC_*\n";
         dry.parsePolicy(sample.getBytes(StandardCharsets.US_ASCII), "the sample policy");
-        dry.environment(List.of("WARM=1".getBytes(StandardCharsets.US_ASCII)));
-        dry.dryRun = true;
-        int abi = (int) Math.max(0, dry.sys(SYS_CREATE_RULESET, 0, 0, CREATE_RULESET_VERSION));
-        if (abi > 0) dry.restrict(abi);
-        dry.cstrArray(new byte[][] {HEADER.getBytes(StandardCharsets.US_ASCII)});
+        dry.rehearse();
         dry.arena.close();
     }
 
@@ -303,7 +299,12 @@ public final class LandlockExec {
      */
     private void train(byte[] policy) throws Throwable {
         readPolicy(policy);
-        environment(List.of());
+        rehearse();
+    }
+
+    /** The steps of a launch under the policy read, short of restrict_self and exec. */
+    private void rehearse() throws Throwable {
+        environment(List.of("ANVILLM_REHEARSAL=1".getBytes(StandardCharsets.US_ASCII)));
         dryRun = true;
         int abi = (int) Math.max(0, sys(SYS_CREATE_RULESET, 0, 0, CREATE_RULESET_VERSION));
         if (abi > 0) restrict(abi);
