@@ -10,6 +10,7 @@ import java.util.List;
 
 import static dev.anvillm.srv.Faults.pid;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -48,6 +49,7 @@ class NonAsciiPathsTest {
             assertEquals(project.toRealPath(), Path.of("/proc", Long.toString(pid(a, id)), "cwd").toRealPath());
             a.write(id + "/in", "echo \"ça marche: $(basename \"$PWD\")\"\n");
             a.awaitScreen(id, "ça marche: projet été");
+            assertFalse(a.screen(id).contains("Picked up"), "the launcher's JVM talks in the pane:\n" + a.screen(id));
         }
     }
 }

@@ -104,6 +104,7 @@ class SpareLauncherTest {
         a.write(id + "/in", "touch '" + forbidden + "'; echo touch-exit-$?\n");
         a.awaitScreen(id, "touch-exit-1");
         assertTrue(a.screen(id).contains("Permission denied"), a.screen(id));
+        assertFalse(a.screen(id).contains("Picked up"), "the launcher's JVM talks in the pane:\n" + a.screen(id));
         assertFalse(Files.exists(forbidden));
     }
 

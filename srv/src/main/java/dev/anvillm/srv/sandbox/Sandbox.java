@@ -39,7 +39,11 @@ public final class Sandbox {
     static final List<String> SESSION_ENV = List.of("NAMESPACE", "ANVILLM_SESSION", "ANVILLM_HOOK_FILE", "IS_SANDBOX");
     /** Variables naming an API endpoint: its port is allowed when TCP is restricted. */
     static final List<String> ENDPOINT_ENV = List.of("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "GOOGLE_GEMINI_BASE_URL");
-    /** Set empty for the launcher's JVM, so no inherited option can load code into it before it sandboxes. */
+    /**
+     * Never given to the launcher's JVM, so no option can load code into it before it sandboxes
+     * (and none reaches a session: they would be the launcher's). Absent rather than empty: a JVM
+     * announces even an empty one in the pane ("Picked up JAVA_TOOL_OPTIONS:").
+     */
     static final List<String> JVM_ENV = List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
 
     private final Map<String, String> daemonEnv;
@@ -187,7 +191,7 @@ public final class Sandbox {
             writePrivate(policyPath, policy.encode());
             argv = builtIn.argv(policyPath, plan.argv());
             builtInLaunch = new BuiltIn(policyPath, plan.argv());
-            for (String k : JVM_ENV) env.put(k, "");
+            for (String k : JVM_ENV) env.remove(k);
             how = "via built-in launcher";
         }
         return new Wrapped(new Launcher.Plan(argv, env), summary(policy, how, viaLandrun),

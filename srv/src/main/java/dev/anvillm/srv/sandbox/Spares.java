@@ -115,9 +115,8 @@ public final class Spares implements AutoCloseable {
         int r = Native.mkfifo(s.fifo());
         if (r != 0) throw new IOException("mkfifo " + s.fifo() + ": errno " + -r);
         List<String> argv = launcher.spareArgv(s.fifo(), ProcessHandle.current().pid());
-        Map<String, String> env = new java.util.LinkedHashMap<>();
-        for (String k : Sandbox.JVM_ENV) env.put(k, "");
-        int pid = tmux.start(s.name(), Path.of("/"), env, argv, WIDTH, HEIGHT, false);
+        // the environment of the daemon's tmux server, which has none of Sandbox.JVM_ENV
+        int pid = tmux.start(s.name(), Path.of("/"), Map.of(), argv, WIDTH, HEIGHT, false);
         return new Spare(s.name(), pid, s.fifo(), argv);
     }
 
@@ -225,7 +224,7 @@ public final class Spares implements AutoCloseable {
     }
 
     /** The request a spare reads: see {@code LandlockExec.spare}. */
-    static byte[] request(Path cwd, Sandbox.Wrapped w) {
+    public static byte[] request(Path cwd, Sandbox.Wrapped w) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         field(out, LandlockExec.SPARE_HEADER);
         field(out, cwd.toString());
