@@ -708,13 +708,7 @@ public final class Session {
         if (events.isEmpty()) return;
         // recorded before acting, so a daemon killed meanwhile never records a reply twice; and
         // the prompt these events confirm leaves the disk before that, so it is never delivered twice
-        if (inFlight != null && events.stream().anyMatch(e -> e.name().equals("UserPromptSubmit"))) {
-            try {
-                svc.store().dequeue(id, inFlight);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.ERROR, "session {0}: cannot remove a delivered prompt: {1}", id, e.getMessage());
-            }
-        }
+        if (inFlight != null && events.stream().anyMatch(e -> e.name().equals("UserPromptSubmit"))) dequeueFromDisk(inFlight);
         State after = state;
         for (HookEvent e : events) after = stateAfter(after, e);
         saveHookMark(after);
@@ -895,18 +889,20 @@ public final class Session {
         confirmTimer = svc.timers().schedule(() -> actor.execute(this::kick), 5, TimeUnit.SECONDS);
     }
 
+    private void dequeueFromDisk(QueuedPrompt p) {
+        try {
+            svc.store().dequeue(id, p);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "session {0}: cannot remove a delivered prompt: {1}", id, e.getMessage());
+        }
+    }
+
     /** The turn started: the prompt in flight is delivered, and leaves the durable queue. */
     private void confirmDelivery() {
         if (confirmTimer != null) confirmTimer.cancel(false);
         QueuedPrompt p = inFlight;
         // off the disk before anyone can see `running`: a daemon killed after that must not deliver it again
-        if (p != null) {
-            try {
-                svc.store().dequeue(id, p);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.ERROR, "session {0}: cannot remove a delivered prompt: {1}", id, e.getMessage());
-            }
-        }
+        if (p != null) dequeueFromDisk(p);
         // running before the prompt leaves the queue in memory: a reply reader must never see a quiet gap
         if (state.live()) setState(State.RUNNING);
         if (p != null) {
