@@ -106,6 +106,18 @@ class SpareLauncherTest {
         assertTrue(a.screen(id).contains("Permission denied"), a.screen(id));
         assertFalse(a.screen(id).contains("Picked up"), "the launcher's JVM talks in the pane:\n" + a.screen(id));
         assertFalse(Files.exists(forbidden));
+
+        // nor hand the next spare (not sandboxed yet) a launch request of its own
+        Spare next = awaitReadySpare(spare.pid());
+        Path fifo = ns.locations().stateDir().resolve("sandbox/spare").resolve(next.name());
+        assertTrue(Files.exists(fifo), fifo.toString());
+        // (the words are split in the command line, so only the shell's output can show them whole)
+        a.write(id + "/in", "if printf 'anvillm-launch 1\\0/\\0/x\\0' > '" + fifo + "'; then echo 'fifo-wr''itten'; "
+                + "else echo 'fifo-re''fused'; fi\n");
+        await("the shell's write to the fifo to end", () -> a.screen(id).contains("fifo-refused") || a.screen(id).contains("fifo-written"),
+                () -> a.screen(id));
+        assertTrue(a.screen(id).contains("fifo-refused"), a.screen(id));
+        assertEquals(List.of(next), spares(true), "the spare still waits for the daemon");
     }
 
     @Test

@@ -20,11 +20,13 @@ public final class Native {
     public static final long O_WRONLY = 1, O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
     private static final long AT_FDCWD = -100, F_SETFL = 4, S_IFIFO = 0010000;
 
-    private record Nr(long openat, long close, long write, long fcntl, long mknodat) {}
+    public static final int SIGCHLD = 17;
+
+    private record Nr(long openat, long close, long write, long fcntl, long mknodat, long kill) {}
 
     private static final Nr NR = switch (System.getProperty("os.arch")) {
-        case "amd64", "x86_64" -> new Nr(257, 3, 1, 72, 259);
-        case "aarch64" -> new Nr(56, 57, 64, 25, 33);
+        case "amd64", "x86_64" -> new Nr(257, 3, 1, 72, 259, 62);
+        case "aarch64" -> new Nr(56, 57, 64, 25, 33, 129);
         default -> null;
     };
     public static final long SYS_PIDFD_OPEN = 434;
@@ -90,6 +92,11 @@ public final class Native {
             }
             return 0;
         }
+    }
+
+    /** kill(2): 0, or {@code -errno}. */
+    public static int signal(int pid, int sig) {
+        return (int) call(NR.kill, pid, sig, 0, 0);
     }
 
     public static void close(int fd) {

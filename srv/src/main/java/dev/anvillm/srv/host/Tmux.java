@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Tmux {
     private static final long TIMEOUT_MS = 10_000;
+    /** How long a killed pane's process is watched for, to have it reaped. */
+    private static final long REAP_WAIT_MS = 10_000;
     /** Keeps a new tmux session alive while its options are set, before the backend replaces it. */
     private static final List<String> PLACEHOLDER = List.of("sleep", "2147483647");
 
@@ -167,13 +169,15 @@ public final class Tmux {
 
     private void nudgeServer() {
         try {
-            long serverPid = Long.parseLong(run(List.of("display-message", "-p", "#{pid}"), null).trim());
-            new ProcessBuilder("kill", "-CHLD", Long.toString(serverPid)).start().waitFor(2, TimeUnit.SECONDS);
+            nudge(Integer.parseInt(run(List.of("display-message", "-p", "#{pid}"), null).trim()));
         } catch (IOException | NumberFormatException e) {
             // no server: nothing to nudge
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
+    }
+
+    /** A SIGCHLD to tmux server {@code serverPid}: it then reaps and records every child that has exited. */
+    private static void nudge(int serverPid) {
+        if (serverPid > 0) Native.signal(serverPid, Native.SIGCHLD);
     }
 
     public boolean serverRunning() {
@@ -235,8 +239,42 @@ public final class Tmux {
         run(List.of("swap-pane", "-d", "-s", target(from), "-t", target(to), ";", "kill-session", "-t", "=" + from), null);
     }
 
+    /**
+     * Kills session {@code name}. Debian's tmux can miss the exit of a pane it kills (its
+     * utmp helper runs at that moment) and leave a zombie; so once the pane's process has died
+     * the server is nudged to reap it, in the background.
+     */
     public void kill(String name) throws IOException {
-        run(List.of("kill-session", "-t", "=" + name), null);
+        String[] pids = run(List.of("display-message", "-p", "-t", target(name), "#{pane_pid} #{pid}", ";",
+                "kill-session", "-t", "=" + name), null).trim().split(" ");
+        if (pids.length != 2) return;
+        int pane = parse(pids[0]), server = parse(pids[1]);
+        if (pane > 0) Thread.ofVirtual().name("reap-" + pane).start(() -> reap(pane, server));
+    }
+
+    private static void reap(int pid, int server) {
+        Path stat = Path.of("/proc", Integer.toString(pid), "stat");
+        long end = System.nanoTime() + REAP_WAIT_MS * 1_000_000;
+        boolean nudged = false;
+        while (System.nanoTime() < end) {
+            String s;
+            try {
+                s = java.nio.file.Files.readString(stat);
+            } catch (IOException e) {
+                return; // reaped
+            }
+            // the state follows the command name in parentheses, which may itself hold any character
+            int close = s.lastIndexOf(')');
+            if (close > 0 && close + 2 < s.length() && s.charAt(close + 2) == 'Z' && !nudged) {
+                nudge(server);
+                nudged = true;
+            }
+            try {
+                Thread.sleep(20); // polling the process's end, with a deadline
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     public void killServer() throws IOException {
