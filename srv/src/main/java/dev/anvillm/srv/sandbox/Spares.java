@@ -85,39 +85,40 @@ public final class Spares implements AutoCloseable {
     /** Starts spares until {@link #target} are ready or starting. */
     private void fill() {
         while (true) {
-            Spare s;
+            String name;
             synchronized (this) {
                 if (!started || closed || ready.size() + starting >= Math.max(0, target.getAsInt())) return;
                 starting++;
-                s = new Spare(PREFIX + ++seq, 0, dir.resolve(PREFIX + seq), List.of());
+                name = PREFIX + ++seq;
             }
-            Spare started = null;
+            Spare up = null;
             try {
-                started = launch(s);
+                up = launch(name);
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "spare launchers: cannot start one ({0}); sessions start cold", e.getMessage());
             } finally {
                 boolean keep;
                 synchronized (this) {
                     starting--;
-                    keep = started != null && !closed;
-                    if (keep) ready.add(started);
+                    keep = up != null && !closed;
+                    if (keep) ready.add(up);
                 }
-                if (started != null && !keep) discard(started);
+                if (up != null && !keep) discard(up);
             }
-            if (started == null) return;
+            if (up == null) return;
         }
     }
 
-    private Spare launch(Spare s) throws IOException {
+    private Spare launch(String name) throws IOException {
+        Path fifo = dir.resolve(name);
         Files.createDirectories(dir);
-        Files.deleteIfExists(s.fifo());
-        int r = Native.mkfifo(s.fifo());
-        if (r != 0) throw new IOException("mkfifo " + s.fifo() + ": errno " + -r);
-        List<String> argv = launcher.spareArgv(s.fifo(), ProcessHandle.current().pid());
+        Files.deleteIfExists(fifo);
+        int r = Native.mkfifo(fifo);
+        if (r != 0) throw new IOException("mkfifo " + fifo + ": errno " + -r);
+        List<String> argv = launcher.spareArgv(fifo, ProcessHandle.current().pid());
         // the environment of the daemon's tmux server, which has none of Sandbox.JVM_ENV
-        int pid = tmux.start(s.name(), Path.of("/"), Map.of(), argv, WIDTH, HEIGHT, false);
-        return new Spare(s.name(), pid, s.fifo(), argv);
+        int pid = tmux.start(name, Path.of("/"), Map.of(), argv, WIDTH, HEIGHT, false);
+        return new Spare(name, pid, fifo, argv);
     }
 
     /**
