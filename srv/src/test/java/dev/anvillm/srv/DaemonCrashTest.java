@@ -1,9 +1,7 @@
 package dev.anvillm.srv;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,31 +13,15 @@ import static dev.anvillm.srv.TestAgentSessionTest.expectedReply;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** SPEC §7: the daemon (or its tmux server) dies at any moment and comes back; nothing acknowledged is lost. */
-class DaemonCrashTest {
-    @TempDir Path tmp;
-    private TestNamespace ns;
-    private Process daemon;
-    private Agents a;
-    private Path project;
-
+class DaemonCrashTest extends DaemonFixture {
     @BeforeEach
     void daemon() throws Exception {
-        ns = new TestNamespace(tmp);
-        ns.backendsYaml("""
+        startDaemon("""
                 backends:
                   quick:
                     extends: testagent
                     args: [--work-ms, "50"]
                 """);
-        daemon = ns.fgstart();
-        a = new Agents(ns.socket());
-        project = Files.createDirectories(tmp.resolve("project"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (a != null) a.close();
-        ns.close();
     }
 
     private String diagnosis(String id) throws Exception {

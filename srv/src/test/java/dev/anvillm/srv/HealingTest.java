@@ -1,10 +1,8 @@
 package dev.anvillm.srv;
 
 import dev.anvillm.ninep.client.RerrorException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,16 +15,10 @@ import static dev.anvillm.srv.TestAgentSessionTest.expectedReply;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** SPEC §6: a backend that dies is noticed at once and restarted with its conversation, per policy. */
-class HealingTest {
-    @TempDir Path tmp;
-    private TestNamespace ns;
-    private Agents a;
-    private Path project;
-
+class HealingTest extends DaemonFixture {
     @BeforeEach
     void daemon() throws Exception {
-        ns = new TestNamespace(tmp);
-        ns.backendsYaml("""
+        startDaemon("""
                 backends:
                   quick:
                     extends: testagent
@@ -43,15 +35,6 @@ class HealingTest {
                     args: [--never-ready]
                     startup_seconds: 1.5
                 """);
-        ns.fgstart();
-        a = new Agents(ns.socket());
-        project = Files.createDirectories(tmp.resolve("project"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (a != null) a.close();
-        ns.close();
     }
 
     private String diagnosis(String id) throws Exception {

@@ -1,9 +1,7 @@
 package dev.anvillm.srv;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,33 +18,18 @@ import static org.junit.jupiter.api.Assertions.*;
  * (or the next restart of one), and the session it becomes is the same as a cold launch makes:
  * its directory, its environment, its sandbox, its tmux session.
  */
-class SpareLauncherTest {
-    @TempDir Path tmp;
-    private TestNamespace ns;
-    private Process daemon;
-    private Agents a;
-    private Path project;
-
+class SpareLauncherTest extends DaemonFixture {
     @BeforeEach
     void daemon() throws Exception {
-        ns = new TestNamespace(tmp);
-        ns.backendsYaml("""
+        startDaemon("""
                 backends:
                   quick:
                     extends: testagent
                     args: [--work-ms, "20"]
                     env: {SPARE_PROBE: "from backends.yaml"}
                 """);
-        daemon = ns.fgstart();
-        a = new Agents(ns.socket()).withTmux(ns.tmuxSocket());
         // a name a shell would act on: it must arrive as it is
         project = Files.createDirectories(tmp.resolve("pro ject $(touch pwned)"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (a != null) a.close();
-        ns.close();
     }
 
     private Spare awaitReadySpare(long notPid) throws Exception {

@@ -1,10 +1,8 @@
 package dev.anvillm.srv;
 
 import dev.anvillm.ninep.client.RerrorException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,16 +15,10 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Sessions of the project's test agent, driven through the daemon's socket as a user would. */
-class TestAgentSessionTest {
-    @TempDir Path tmp;
-    private TestNamespace ns;
-    private Agents a;
-    private Path project;
-
+class TestAgentSessionTest extends DaemonFixture {
     @BeforeEach
     void daemon() throws Exception {
-        ns = new TestNamespace(tmp);
-        ns.backendsYaml("""
+        startDaemon("""
                 backends:
                   quick:
                     extends: testagent
@@ -35,15 +27,6 @@ class TestAgentSessionTest {
                     extends: testagent
                     args: [--work-ms, "1500"]
                 """);
-        ns.fgstart();
-        a = new Agents(ns.socket()).withTmux(ns.tmuxSocket());
-        project = Files.createDirectories(tmp.resolve("project"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (a != null) a.close();
-        ns.close();
     }
 
     static String expectedReply(String prompt, int turn) throws Exception {
