@@ -4,6 +4,8 @@
 
 ANVILLM_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ANVILLM_JAR=$ANVILLM_HOME/srv/target/anvillm.jar
+# the front-end commands (anvillm: the TUI, attach, 9p), without the daemon's classes
+ANVILLM_TUI_JAR=$ANVILLM_HOME/tui/target/anvillm-tui.jar
 
 # The major version of the java in JDK dir $1, or nothing.
 java_major() {
@@ -32,11 +34,15 @@ need_jdk() {
 	}
 }
 
-# True when the jar is missing or a pom or main source is newer than it.
+# True when a jar is missing or a pom or main source is newer than it.
 jar_is_stale() {
-	[ -f "$ANVILLM_JAR" ] || return 0
-	[ -n "$(find "$ANVILLM_HOME/pom.xml" "$ANVILLM_HOME"/*/pom.xml "$ANVILLM_HOME"/*/src/main \
-		-newer "$ANVILLM_JAR" -print -quit 2>/dev/null)" ]
+	local jar
+	for jar in "$ANVILLM_JAR" "$ANVILLM_TUI_JAR"; do
+		[ -f "$jar" ] || return 0
+		[ -z "$(find "$ANVILLM_HOME/pom.xml" "$ANVILLM_HOME"/*/pom.xml "$ANVILLM_HOME"/*/src/main \
+			-newer "$jar" -print -quit 2>/dev/null)" ] || return 0
+	done
+	return 1
 }
 
 # Builds the jar with $JDK when it is stale; program $1 names itself in messages.
@@ -83,9 +89,14 @@ run_main() {
 	shift 2
 	need_jdk "$prog"
 	ensure_built "$prog"
-	local jvm=()
+	local jvm=() jar=$ANVILLM_JAR
 	# the daemon's own JVM options live in one argfile (bin/lib/anvilsrv.jvm)
 	if [ "$main" = dev.anvillm.srv.Anvilsrv ]; then jvm=("@$ANVILLM_HOME/bin/lib/anvilsrv.jvm"); fi
+	case $main in dev.anvillm.tui.* | dev.anvillm.ninep.*)
+		jar=$ANVILLM_TUI_JAR
+		jvm=("@$ANVILLM_HOME/bin/lib/anvillm.jvm")
+		;;
+	esac
 	utf8_locale
-	exec "$JDK/bin/java" "${jvm[@]}" --enable-native-access=ALL-UNNAMED -Danvillm.home="$ANVILLM_HOME" -cp "$ANVILLM_JAR" "$main" "$@"
+	exec "$JDK/bin/java" "${jvm[@]}" --enable-native-access=ALL-UNNAMED -Danvillm.home="$ANVILLM_HOME" -cp "$jar" "$main" "$@"
 }

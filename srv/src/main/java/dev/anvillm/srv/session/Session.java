@@ -688,6 +688,30 @@ public final class Session {
         confirmTimer = startupTimer = restartTimer = panePoll = null;
     }
 
+    /**
+     * The visible pane now, as a user attaching would see it (agent/<id>/screen): no escape
+     * codes, no trailing blanks; empty when the session has no pane. Runs tmux, so never on an
+     * event loop.
+     */
+    public String screen() {
+        try {
+            return visible(svc.tmux().capture(id, 0));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** {@code screen} with trailing blanks of each line and trailing blank lines dropped. */
+    static String visible(String screen) {
+        StringBuilder b = new StringBuilder();
+        int kept = 0;
+        for (String line : screen.split("\n", -1)) {
+            b.append(line.stripTrailing()).append('\n');
+            if (!line.isBlank()) kept = b.length();
+        }
+        return b.substring(0, kept);
+    }
+
     /** The pane's last lines, for a cause; a dead pane's last words have scrolled into its history. */
     private String paneTail() {
         try {

@@ -74,6 +74,7 @@ public final class SessionDir {
         d.add(File.text("cwd", () -> s.cwd() + "\n"));
         d.add(File.text("backend", () -> s.backend().name() + "\n"));
         d.add(File.text("info", () -> s.info(tmuxSocket)));
+        d.add(new File("screen", 0444, new ScreenFile(s)));
         return d;
     }
 
@@ -144,6 +145,26 @@ public final class SessionDir {
         @Override
         public byte[] content() {
             return null;
+        }
+    }
+
+    /**
+     * The visible pane: a read at offset 0 captures it afresh (tmux runs on a virtual thread, not
+     * on the event loop); later offsets of the same fid read that capture.
+     */
+    private record ScreenFile(Session s) implements File.Behavior {
+        @Override
+        public void read(Fid fid, ReadRequest r) {
+            byte[] snap = fid.aux();
+            if (r.offset() > 0 && snap != null) {
+                r.respondFrom(snap);
+                return;
+            }
+            Thread.ofVirtual().name("screen " + s.id()).start(() -> {
+                byte[] b = s.screen().getBytes(StandardCharsets.UTF_8);
+                fid.aux(b);
+                r.respondFrom(b);
+            });
         }
     }
 

@@ -1,15 +1,13 @@
-package dev.anvillm.srv.cli;
+package dev.anvillm.tui;
 
-import dev.anvillm.ninep.client.Namespace;
-import dev.anvillm.ninep.client.NinepClient;
-import dev.anvillm.ninep.client.NotFoundException;
+import dev.anvillm.client.AgentClient;
+import dev.anvillm.client.ClientException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -40,14 +38,10 @@ public final class Attach implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         List<String> argv;
-        try (NinepClient c = NinepClient.connect(Namespace.resolve().socket("agent"))) {
-            String info = new String(c.readAll(session + "/info"), StandardCharsets.UTF_8);
-            argv = tmuxLine(info);
-        } catch (NotFoundException e) {
-            System.err.println("anvillm attach: no session '" + session + "'; see anvillm 9p read agent/list");
-            return 1;
-        } catch (IOException e) {
-            System.err.println("anvillm attach: " + e.getMessage() + "; is the daemon running (anvilsrv status)?");
+        try (AgentClient c = AgentClient.forNamespace()) {
+            argv = c.info(session).attachCommand();
+        } catch (ClientException e) {
+            System.err.println("anvillm attach: " + e.getMessage());
             return 1;
         }
         if (argv == null) {
@@ -63,25 +57,12 @@ public final class Attach implements Callable<Integer> {
             return 1;
         }
         try {
-            return new ProcessBuilder(argv).inheritIO().start().waitFor();
+            ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
+            pb.environment().remove("TMUX"); // the daemon's own tmux server: not nested in the user's
+            return pb.start().waitFor();
         } catch (IOException e) {
             System.err.println("anvillm attach: cannot run tmux: " + e.getMessage());
             return 1;
         }
-    }
-
-    /** The words of info's {@code tmux} line: {@code tmux -S <socket> attach -t <target>}. */
-    static List<String> tmuxLine(String info) {
-        for (String line : info.split("\n")) {
-            if (line.startsWith("tmux\t")) {
-                String[] w = line.substring(5).trim().split(" ");
-                // the socket path may hold spaces: everything between -S and "attach"
-                int at = List.of(w).indexOf("attach");
-                if (w.length < 5 || !w[0].equals("tmux") || !w[1].equals("-S") || at < 3) return null;
-                String socket = String.join(" ", List.of(w).subList(2, at));
-                return List.of("tmux", "-S", socket, "attach-session", "-t", "=" + w[w.length - 1]);
-            }
-        }
-        return null;
     }
 }

@@ -1,0 +1,92 @@
+package dev.anvillm.client;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The live table: created, changed and killed behind the client's back, and a daemon that dies and returns. */
+class LiveSessionsTest {
+    @TempDir Path tmp;
+    TestDaemon d;
+    final AtomicReference<LiveSessions.Snapshot> seen = new AtomicReference<>();
+    LiveSessions live;
+
+    @BeforeEach
+    void daemon() throws Exception {
+        d = new TestDaemon(tmp);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (live != null) live.close();
+        if (d != null) d.close();
+    }
+
+    private void follow() {
+        live = LiveSessions.start(d.ns.socket(), (now, cause) -> seen.set(now));
+    }
+
+    private Session awaitSeen(String what, java.util.function.Predicate<LiveSessions.Snapshot> ok) throws InterruptedException {
+        TestDaemon.await(what, () -> seen.get() != null && ok.test(seen.get()), () -> String.valueOf(seen.get()));
+        return null;
+    }
+
+    private static Session find(LiveSessions.Snapshot s, String id) {
+        return s.sessions().stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
+    }
+
+    @Test
+    void theTableFollowsEveryChangeInListOrderWithBackends() throws Exception {
+        String first = d.client.create("quick", d.project.toString(), "first");
+        follow();
+        awaitSeen("the first session", s -> s.connected() && find(s, first) != null);
+        assertEquals("quick", find(seen.get(), first).backend());
+
+        String second = d.client.create("slow", d.project.toString(), null);
+        awaitSeen("the second, idle", s -> find(s, second) != null && find(s, second).state() == State.IDLE);
+        assertEquals(List.of(first, second), seen.get().sessions().stream().map(Session::id).toList());
+        assertEquals("slow", find(seen.get(), second).backend());
+        assertTrue(find(seen.get(), second).pid() > 0);
+
+        d.client.prompt(second, "work");
+        awaitSeen("running", s -> find(s, second).state() == State.RUNNING);
+        d.client.alias(second, "renamed");
+        awaitSeen("the alias", s -> "renamed".equals(find(s, second).alias()));
+        d.client.command(first, Command.KILL);
+        awaitSeen("the kill", s -> find(s, first) == null);
+        awaitSeen("idle again", s -> find(s, second).state() == State.IDLE);
+    }
+
+    @Test
+    void aDaemonRestartIsSeenAndTheTableResyncs() throws Exception {
+        String id = d.client.create("quick", d.project.toString(), "keep");
+        follow();
+        awaitSeen("the session", s -> find(s, id) != null && find(s, id).state() == State.IDLE);
+        d.kill();
+        awaitSeen("the outage", s -> !s.connected());
+        assertTrue(seen.get().problem().contains("anvilsrv start"), seen.get().problem());
+        assertNotNull(find(seen.get(), id), "rows stay while the daemon is away");
+        d.start();
+        awaitSeen("the daemon back", s -> s.connected() && find(s, id) != null && find(s, id).state() == State.IDLE);
+        // and live again: a change after the restart shows
+        d.client.alias(id, "back");
+        awaitSeen("a change after the restart", s -> "back".equals(find(s, id).alias()));
+    }
+
+    @Test
+    void eventLinesParse() {
+        assertEquals(new Event(0, "3f2a9b1c", "state", "idle"), Event.parse("state 3f2a9b1c idle"));
+        Event e = Event.parse("1796162657322 3f2a9b1c restarted pid 4242");
+        assertEquals(4242, e.pid());
+        assertTrue(Event.parse("1796162657322 - overflow 17").isOverflow());
+        assertEquals("bash /home/me/a dir", Event.parse("1 3f2a9b1c created bash /home/me/a dir").detail());
+        assertNull(Event.parse("garbage"));
+    }
+}
