@@ -1,13 +1,11 @@
 package dev.anvillm.tui;
 
 import com.googlecode.lanterna.screen.TerminalScreen;
-import com.googlecode.lanterna.terminal.ansi.UnixLikeTerminal;
 import com.googlecode.lanterna.terminal.ansi.UnixTerminal;
 import dev.anvillm.client.AgentClient;
 import dev.anvillm.client.ClientException;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /** {@code anvillm}: the terminal UI. The terminal is given back as it was on q, on Ctrl-C, on SIGTERM and on a crash. */
 public final class Main {
@@ -57,7 +55,7 @@ public final class Main {
         UnixTerminal terminal;
         TerminalScreen screen;
         try {
-            terminal = new UnixTerminal(System.in, System.out, StandardCharsets.UTF_8, UnixLikeTerminal.CtrlCBehaviour.TRAP);
+            terminal = new RawTerminal();
             screen = new TerminalScreen(terminal);
             screen.startScreen();
             screen.setCursorPosition(null);
