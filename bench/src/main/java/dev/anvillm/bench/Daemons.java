@@ -10,14 +10,27 @@ import java.util.Map;
 
 /** Starts a real anvilsrv (fgstart) in a private namespace and state directory, for a benchmark. */
 final class Daemons implements AutoCloseable {
+    /** backends.yaml with backend {@code bench}: the test agent taking no time per turn, so what is measured is anvillm. */
+    static final String BENCH_AGENT = """
+            backends:
+              bench:
+                extends: testagent
+                args: [--work-ms, "0"]
+            """;
     final Path namespace;
     final Path home;
     final Process process;
+    /** What the daemon was started with beyond the bench's own environment: NAMESPACE, XDG_*. */
+    final Map<String, String> env;
+    /** Everything of this daemon's on disk: namespace, state, config, log. */
+    final Path dir;
 
-    private Daemons(Path namespace, Path home, Process process) {
+    private Daemons(Path namespace, Path home, Process process, Map<String, String> env, Path dir) {
         this.namespace = namespace;
         this.home = home;
         this.process = process;
+        this.env = Map.copyOf(env);
+        this.dir = dir;
     }
 
     static Daemons start(Map<String, String> extraEnv) throws IOException, InterruptedException {
@@ -43,10 +56,10 @@ final class Daemons implements AutoCloseable {
                 "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv", "fgstart"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("NAMESPACE", ns.toString());
-        pb.environment().put("XDG_STATE_HOME", tmp.resolve("state").toString());
-        pb.environment().put("XDG_CONFIG_HOME", tmp.resolve("config").toString());
-        pb.environment().putAll(extraEnv);
+        Map<String, String> env = new java.util.HashMap<>(Map.of("NAMESPACE", ns.toString(),
+                "XDG_STATE_HOME", tmp.resolve("state").toString(), "XDG_CONFIG_HOME", tmp.resolve("config").toString()));
+        env.putAll(extraEnv);
+        pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(tmp.resolve("daemon.log").toFile());
         Process p = pb.start();
@@ -57,7 +70,26 @@ final class Daemons implements AutoCloseable {
             if (System.nanoTime() > deadline) throw new IOException("daemon did not create its socket within 30 s");
             Thread.sleep(20);
         }
-        return new Daemons(ns, home, p);
+        return new Daemons(ns, home, p, env, tmp);
+    }
+
+    /** {@code anvilsrv args...} on this daemon's namespace, as a user runs it; its output is discarded. */
+    ProcessBuilder anvilsrv(String... args) {
+        ProcessBuilder pb = command(args);
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    /** {@code anvilsrv --help}: what any anvilsrv command costs before it does anything. */
+    static ProcessBuilder helpCommand() {
+        return command("--help");
+    }
+
+    private static ProcessBuilder command(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "@" + Path.of(System.getProperty("anvillm.home", "."), "bin/lib/anvilsrv.jvm"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     }
 
     static String javaBin() {

@@ -33,7 +33,7 @@ public final class SandboxBench {
         env.remove("XDG_STATE_HOME");
         Path state = home.resolve(".local/state/anvillm/bench");
         Path run = Files.createDirectories(state.resolve("run/bench"));
-        Sandbox sandbox = new Sandbox(env, home.resolve(".config/anvillm"), state, home.resolve("ns"));
+        Sandbox sandbox = new Sandbox(env, home.resolve(".config/anvillm"), state, Files.createDirectories(home.resolve("ns")));
         System.out.printf("Landlock ABI %d; %d runs each; preparing the launcher's AOT cache...%n", sandbox.abi(), runs);
         long t0 = System.nanoTime();
         sandbox.prepare(Duration.ofMinutes(2));

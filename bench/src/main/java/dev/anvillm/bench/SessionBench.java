@@ -26,16 +26,10 @@ import java.util.concurrent.TimeUnit;
  * median, list ≤ 5 ms, ≤ 300 MB.
  */
 public final class SessionBench {
-    private static final String YAML = """
-            backends:
-              bench:
-                extends: testagent
-                args: [--work-ms, "0"]
-            """;
 
     public static void main(String[] args) throws Exception {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 200;
-        try (Daemons d = Daemons.start(Map.of(), YAML); NinepClient c = NinepClient.connect(d.socket())) {
+        try (Daemons d = Daemons.start(Map.of(), Daemons.BENCH_AGENT); NinepClient c = NinepClient.connect(d.socket())) {
             Path dir = Files.createDirectories(d.home.resolve("project"));
             Map<String, CompletableFuture<Long>> idle = new ConcurrentHashMap<>();
             Thread.ofVirtual().start(() -> followEvents(d.socket(), idle));

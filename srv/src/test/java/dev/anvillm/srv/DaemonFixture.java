@@ -27,6 +27,13 @@ abstract class DaemonFixture {
         project = Files.createDirectories(tmp.resolve("project"));
     }
 
+    /** A new interactive shell session, once it is idle; returns its id. */
+    String shell() throws Exception {
+        String id = a.create("sh " + project);
+        a.awaitState(id, "idle");
+        return id;
+    }
+
     @AfterEach
     void stopDaemon() throws Exception {
         if (a != null) a.close();

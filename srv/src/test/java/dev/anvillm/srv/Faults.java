@@ -155,14 +155,14 @@ public final class Faults {
     }
 
     /** One field of `info`, or null. */
-    static String info(Agents a, String id, String key) throws IOException {
+    public static String info(Agents a, String id, String key) throws IOException {
         for (String line : a.read(id + "/info").split("\n")) {
             if (line.startsWith(key + "\t")) return line.substring(key.length() + 1);
         }
         return null;
     }
 
-    static List<String> infoAll(Agents a, String id, String key) throws IOException {
+    public static List<String> infoAll(Agents a, String id, String key) throws IOException {
         List<String> out = new ArrayList<>();
         for (String line : a.read(id + "/info").split("\n")) {
             if (line.startsWith(key + "\t")) out.add(line.substring(key.length() + 1));

@@ -40,6 +40,10 @@ public final class Native {
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
             Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
 
+    private static final MethodHandle POLL = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("poll"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    public static final short POLLIN = 0x1;
+
     private Native() {}
 
     /** {@code syscall(nr, a, b, c, d)}: the result, or {@code -errno}. */
@@ -97,6 +101,39 @@ public final class Native {
     /** kill(2): 0, or {@code -errno}. */
     public static int signal(int pid, int sig) {
         return (int) call(NR.kill, pid, sig, 0, 0);
+    }
+
+    /** poll(2) on {@code n} pollfd structs: how many have events, or -1. */
+    public static int poll(MemorySegment pollfds, long n, int timeoutMs) {
+        try {
+            return (int) POLL.invokeExact(pollfds, n, timeoutMs);
+        } catch (Throwable t) {
+            throw new IllegalStateException("poll failed: " + t, t);
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for process {@code pid} to exit, through a pidfd: any
+     * process, not only a child, and at once rather than at a polling interval. True once it
+     * has exited (a zombie has), or when there is no such process.
+     */
+    public static boolean awaitExit(long pid, long timeoutMs) {
+        int fd = (int) call(SYS_PIDFD_OPEN, pid, 0, 0, 0);
+        if (fd == -ESRCH) return true;
+        if (fd < 0) throw new IllegalStateException("pidfd_open(" + pid + "): errno " + -fd);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pfd = arena.allocate(8, 4);
+            pfd.set(ValueLayout.JAVA_INT, 0, fd);
+            pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+            long end = System.nanoTime() + timeoutMs * 1_000_000;
+            while (true) {
+                long left = Math.max(0, (end - System.nanoTime()) / 1_000_000);
+                if (poll(pfd, 1, (int) Math.min(left, Integer.MAX_VALUE)) > 0) return true;
+                if (left == 0) return false;
+            }
+        } finally {
+            close(fd);
+        }
     }
 
     public static void close(int fd) {

@@ -155,7 +155,7 @@ public final class Tmux {
             if (last == null || last.dead() && (last.deadStatus() >= 0 || last.deadSignal() > 0)) return last;
             if (System.currentTimeMillis() > end) return last;
             if (!nudged) {
-                nudgeServer();
+                reap();
                 nudged = true;
             }
             try {
@@ -167,7 +167,8 @@ public final class Tmux {
         }
     }
 
-    private void nudgeServer() {
+    /** Has the server reap the children whose exit it missed (a SIGCHLD to it). */
+    public void reap() {
         try {
             nudge(Integer.parseInt(run(List.of("display-message", "-p", "#{pid}"), null).trim()));
         } catch (IOException | NumberFormatException e) {
@@ -277,8 +278,14 @@ public final class Tmux {
         }
     }
 
+    /**
+     * Kills the server, so every pane's process gets the hangup of its terminal, and waits (a
+     * little) for the server to be gone: once it is, its dead panes are too.
+     */
     public void killServer() throws IOException {
-        if (serverRunning()) run(List.of("kill-server"), null);
+        if (!serverRunning()) return;
+        int server = parse(run(List.of("display-message", "-p", "#{pid}", ";", "kill-server"), null).trim());
+        if (server > 0) Native.awaitExit(server, TIMEOUT_MS); // if it lingers, it goes on its own
     }
 
     /** The argv that attaches a terminal to session {@code name}. */

@@ -17,6 +17,8 @@ import dev.anvillm.srv.session.SessionServices;
 import dev.anvillm.srv.session.Sessions;
 import dev.anvillm.srv.store.SessionStore;
 import dev.anvillm.srv.supervise.ExitWatch;
+import dev.anvillm.srv.supervise.ProcessTree;
+import dev.anvillm.srv.supervise.Processes;
 import dev.anvillm.srv.supervise.RestartPolicies;
 import dev.anvillm.srv.tree.AgentTree;
 
@@ -27,6 +29,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
@@ -251,9 +254,38 @@ public final class Daemon implements AutoCloseable {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "hook watch close: {0}", e.getMessage());
             }
+            leaveNothingIdle();
         } finally {
             closeQuietly(pidFile);
             done.countDown();
+        }
+    }
+
+    /**
+     * With no session left running, the tmux server holds only dead panes and spare launchers:
+     * it goes too, and them with it. With one running it stays, for the next daemon to adopt.
+     * What still runs in a pane is ended and reaped by tmux first: killed with the server, it
+     * would be left to init to reap.
+     */
+    private void leaveNothingIdle() {
+        if (sessions.list().stream().anyMatch(s -> s.state().live())) return;
+        Tmux tmux = sessions.services().tmux();
+        try {
+            List<Integer> running = tmux.panes().stream().filter(p -> !p.dead() && p.pid() > 0).map(Tmux.Pane::pid).toList();
+            running.stream().map(p -> Thread.ofVirtual().start(() -> ProcessTree.end(p, null))).toList().forEach(Daemon::join);
+            tmux.reap();
+            for (int p : running) Processes.awaitReaped(p, Duration.ofSeconds(1));
+            tmux.killServer();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot stop the tmux server: {0}", e.getMessage());
+        }
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,8 +1,11 @@
 package dev.anvillm.srv.namespace;
 
+import dev.anvillm.srv.host.Native;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,9 +19,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /** {@code anvilsrv start}, {@code stop} and {@code status}: the daemon of one namespace, from outside. */
@@ -75,19 +78,34 @@ public final class DaemonControl {
 
     /**
      * Writes {@code stop} to every session's ctl, through the tree like any client; the sessions
-     * then stay stopped (durable flag) when a daemon starts again.
+     * then stay stopped (durable flag) when a daemon starts again. All at once, each on its own
+     * fid: a stop waits for its session's processes to end, and they end side by side.
      */
     public void stopSessions() throws Failure {
         if (!Files.exists(loc.socket())) return;
         try (var c = dev.anvillm.ninep.client.NinepClient.connect(loc.socket())) {
-            String list = new String(c.readAll("list"), java.nio.charset.StandardCharsets.UTF_8);
+            String list = new String(c.readAll("list"), StandardCharsets.UTF_8);
+            List<CompletableFuture<Void>> stops = new ArrayList<>();
             for (String line : list.split("\n")) {
                 String[] f = line.split("\t");
                 if (f.length < 3 || f[2].equals("stopped") || f[2].equals("error")) continue;
-                c.writeAll(f[0] + "/ctl", "stop\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                stops.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        c.writeAll(f[0] + "/ctl", "stop\n".getBytes(StandardCharsets.UTF_8));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, Thread::startVirtualThread));
             }
+            for (CompletableFuture<Void> s : stops) s.get();
         } catch (IOException e) {
             throw new Failure("anvilsrv: cannot stop the sessions: " + e.getMessage());
+        } catch (ExecutionException e) {
+            Throwable why = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+            throw new Failure("anvilsrv: cannot stop the sessions: " + why.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure("anvilsrv: interrupted while stopping the sessions");
         }
     }
 
@@ -97,17 +115,9 @@ public final class DaemonControl {
         if (running.isEmpty()) return false;
         ProcessHandle d = running.get();
         d.destroy();
-        try {
-            d.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            throw new Failure("anvilsrv: pid " + d.pid() + " did not exit within " + timeout.toSeconds() + "s; kill -9 " + d.pid() + " forces it");
-        } catch (ExecutionException e) {
-            throw new Failure("anvilsrv: cannot wait for pid " + d.pid() + ": " + e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failure("anvilsrv: interrupted while waiting for pid " + d.pid() + " to exit");
-        }
+        // through a pidfd: ProcessHandle.onExit polls a process that is not our child, seconds apart
+        if (Native.awaitExit(d.pid(), timeout.toMillis())) return true;
+        throw new Failure("anvilsrv: pid " + d.pid() + " did not exit within " + timeout.toSeconds() + "s; kill -9 " + d.pid() + " forces it");
     }
 
     public Status status() {

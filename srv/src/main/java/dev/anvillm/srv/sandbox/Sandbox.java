@@ -6,13 +6,16 @@ import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.sandbox.SessionPolicy.Access;
 import dev.anvillm.srv.sandbox.SessionPolicy.Rule;
 import dev.anvillm.srv.store.AtomicFiles;
+import dev.anvillm.srv.store.SessionStore;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +39,8 @@ import java.util.regex.Pattern;
  */
 public final class Sandbox {
     /** Variables the daemon sets for every session; always kept. */
-    static final List<String> SESSION_ENV = List.of("NAMESPACE", "ANVILLM_SESSION", "ANVILLM_HOOK_FILE", "IS_SANDBOX");
+    static final List<String> SESSION_ENV = List.of("NAMESPACE", "ANVILLM_SESSION", "ANVILLM_HOOK_FILE", "IS_SANDBOX", "TMPDIR");
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
     /** Variables naming an API endpoint: its port is allowed when TCP is restricted. */
     static final List<String> ENDPOINT_ENV = List.of("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "GOOGLE_GEMINI_BASE_URL");
     /**
@@ -116,9 +120,32 @@ public final class Sandbox {
         return stateDir.resolve("sandbox").resolve(id + ".policy");
     }
 
-    /** Removes what a killed session left here. */
+    /**
+     * The session's own temporary directory, its {@code TMPDIR} and sandbox.yaml's {@code {TMPDIR}}:
+     * 0700, writable by that session alone, removed with it. In the namespace directory, which is
+     * the daemon's own (0700) and usually on tmpfs; so sessions no longer share /tmp, and a
+     * session whose HOME is under /tmp no longer finds /tmp read-only.
+     */
+    public Path tmpDir(String id) {
+        return namespaceDir.resolve("tmp").resolve(id);
+    }
+
+    private Path makeTmpDir(String id) throws IOException {
+        Path dir = tmpDir(id);
+        for (Path d : List.of(dir.getParent(), dir)) {
+            // made here and nowhere else: anything else in its place (a symlink, say) is refused
+            if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(d, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            }
+            Files.setPosixFilePermissions(d, OWNER_ONLY);
+        }
+        return dir;
+    }
+
+    /** Removes what a killed session left here: its policy file and its temporary directory. */
     public void forget(String id) throws IOException {
         Files.deleteIfExists(policyFile(id));
+        SessionStore.deleteTree(tmpDir(id));
     }
 
     /**
@@ -154,7 +181,11 @@ public final class Sandbox {
             throw new IOException("anvillm sandbox: advanced.launcher is landrun in " + display(configFile) + " but landrun is not on the PATH");
         }
         List<Path> launcherPaths = viaLandrun ? List.of(landrun) : builtIn.paths();
-        SessionPolicy policy = resolve(config, plan, spec, cwd, runDir, launcherPaths);
+        Path tmpDir = makeTmpDir(id);
+        Map<String, String> withTmp = new LinkedHashMap<>(plan.env());
+        withTmp.put("TMPDIR", tmpDir.toString());
+        plan = new Launcher.Plan(plan.argv(), withTmp);
+        SessionPolicy policy = resolve(config, plan, spec, cwd, runDir, tmpDir, launcherPaths);
         String unmet = LandlockExec.unmet(abi, policy.networkRestricted(), policy.config());
         if (unmet != null && !policy.bestEffort()) throw new IOException("anvillm sandbox: " + unmet);
         String why = viaLandrun ? Landrun.inexpressible(policy) : null;
@@ -199,9 +230,9 @@ public final class Sandbox {
     }
 
     /** sandbox.yaml resolved for one session: the rules the launcher enforces. */
-    SessionPolicy resolve(SandboxPolicy config, Launcher.Plan plan, BackendSpec spec, Path cwd, Path runDir, List<Path> launcherPaths)
-            throws IOException {
-        Map<String, String> vars = templateValues(cwd, runDir);
+    SessionPolicy resolve(SandboxPolicy config, Launcher.Plan plan, BackendSpec spec, Path cwd, Path runDir, Path tmpDir,
+                          List<Path> launcherPaths) throws IOException {
+        Map<String, String> vars = templateValues(cwd, runDir, tmpDir);
         List<String> notes = new ArrayList<>();
         List<Rule> rules = new ArrayList<>();
         SandboxPolicy.Filesystem fs = config.filesystem();
@@ -212,6 +243,10 @@ public final class Sandbox {
 
         Files.createDirectories(runDir);
         rules.add(new Rule(Access.RW, runDir.toRealPath(), "run dir"));
+        Path tmp = tmpDir.toRealPath();
+        if (rules.stream().noneMatch(r -> r.access() == Access.RWX && r.path().equals(tmp))) {
+            rules.add(new Rule(Access.RWX, tmp, "the session's TMPDIR"));
+        }
         for (String t : spec.sandboxRw()) {
             String p = SandboxPolicy.expand(t, vars);
             if (p == null || !p.startsWith("/")) continue;
@@ -244,7 +279,7 @@ public final class Sandbox {
 
         List<Path> protect = new ArrayList<>(List.of(configDir, stateRoot(), stateDir));
         protect.addAll(launcherPaths);
-        ProtectedPaths guard = new ProtectedPaths(protect, List.of(runDir));
+        ProtectedPaths guard = new ProtectedPaths(protect, List.of(runDir, tmpDir));
         rules = guard.apply(rules, notes);
         if (ProtectedPaths.writable(namespaceDir, rules)) {
             notes.add("warning: the namespace directory " + namespaceDir + " is writable from this session, so an agent could "
@@ -276,12 +311,12 @@ public final class Sandbox {
         return parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("anvillm") ? parent : stateDir;
     }
 
-    Map<String, String> templateValues(Path cwd, Path runDir) {
+    Map<String, String> templateValues(Path cwd, Path runDir, Path tmpDir) {
         String home = daemonEnv.getOrDefault("HOME", System.getProperty("user.home"));
         Map<String, String> v = new HashMap<>();
         v.put("CWD", cwd.toString());
         v.put("HOME", home);
-        v.put("TMPDIR", nonEmpty(daemonEnv.get("TMPDIR"), "/tmp"));
+        v.put("TMPDIR", tmpDir.toString());
         v.put("RUN", runDir.toString());
         v.put("XDG_CONFIG_HOME", xdg("XDG_CONFIG_HOME", home + "/.config"));
         v.put("XDG_CACHE_HOME", xdg("XDG_CACHE_HOME", home + "/.cache"));
@@ -477,9 +512,5 @@ public final class Sandbox {
 
     static Path which(Map<String, String> env, String name) {
         return onPath(name, env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
-    }
-
-    private static String nonEmpty(String v, String otherwise) {
-        return v == null || v.isEmpty() ? otherwise : v;
     }
 }

@@ -9,6 +9,7 @@ import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.store.SessionRecord;
 import dev.anvillm.srv.store.SessionStore;
 import dev.anvillm.srv.store.SessionStore.QueuedPrompt;
+import dev.anvillm.srv.supervise.ProcessTree;
 import dev.anvillm.srv.supervise.Processes;
 import dev.anvillm.srv.supervise.RestartPolicy;
 
@@ -91,6 +92,8 @@ public final class Session {
     private HookTail hooks;
     private long launchSeq;
     private boolean stopRequested;
+    /** How {@link #terminate} ended the backend, for last-exit. */
+    private String ended;
     private boolean replaying;
     private boolean killed;
     private String lastScreen = "";
@@ -575,6 +578,15 @@ public final class Session {
     private void exited(long seq, String where) {
         if (seq != launchSeq || killed) return;
         long noticed = System.currentTimeMillis();
+        cancelTimers();
+        if (state == State.ERROR || stopRequested || stopped) {
+            // ended on purpose: how, we know; asking tmux (it may take it a while to record the
+            // exit) for each of many sessions stopped at once is what made stopping them slow
+            lastExit = (stopRequested && ended != null ? ended : "exited") + where + " at " + Instant.now();
+            if (state != State.ERROR) setState(State.STOPPED); // the startup deadline failed it and stopped the process: it stays in error
+            save();
+            return;
+        }
         Tmux.Pane pane = null;
         try {
             pane = svc.tmux().deadPane(id, 500);
@@ -586,16 +598,6 @@ public final class Session {
                 : pane.deadSignal() > 0 ? "killed by signal " + pane.deadSignal()
                 : "exit status " + pane.deadStatus()) + where;
         lastExit = how + " at " + Instant.now();
-        cancelTimers();
-        if (state == State.ERROR) {
-            save(); // the startup deadline failed it and stopped the process: it stays in error
-            return;
-        }
-        if (stopRequested || stopped) {
-            setState(State.STOPPED);
-            save();
-            return;
-        }
         if (pane != null && pane.dead() && pane.deadStatus() == 0 && pane.deadSignal() <= 0) {
             stopped = true;
             addHistory("exited cleanly (" + how + "): a stop, not a crash");
@@ -645,40 +647,27 @@ public final class Session {
         svc.events().event(id, "error", cause);
     }
 
-    /** Interrupt, then TERM, then KILL the whole process tree; waits for it to be gone. */
+    /**
+     * Ends the backend's whole process tree and waits for it to be gone: the interrupt key first
+     * when a turn runs (it aborts the turn the CLI's way), then TERM (HUP to what ignores TERM,
+     * like an interactive shell), then KILL. See {@link ProcessTree}.
+     */
     private void terminate() {
         stopRequested = true;
+        ended = null;
         cancelTimers();
         int p = pid;
         if (p <= 0) return;
-        Optional<ProcessHandle> h = ProcessHandle.of(p);
-        if (h.isEmpty() || !h.get().isAlive()) return;
-        List<ProcessHandle> tree = new ArrayList<>(h.get().descendants().toList());
-        tree.add(h.get());
-        try {
-            svc.tmux().keys(id, spec.interruptKey());
-        } catch (IOException e) {
-            // the window may already be gone
-        }
-        if (waitGone(tree, 500)) return;
-        tree.forEach(ProcessHandle::destroy);
-        if (waitGone(tree, 2000)) return;
-        tree.forEach(ProcessHandle::destroyForcibly);
-        waitGone(tree, 2000);
-    }
-
-    private static boolean waitGone(List<ProcessHandle> tree, long ms) {
-        long deadline = System.nanoTime() + ms * 1_000_000;
-        while (System.nanoTime() < deadline) {
-            if (tree.stream().noneMatch(Processes::running)) return true;
+        boolean turn = state == State.RUNNING || state == State.WAITING;
+        ended = ProcessTree.end(p, !turn ? null : () -> {
             try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+                svc.tmux().keys(id, spec.interruptKey());
+            } catch (IOException e) {
+                // the window may already be gone
             }
-        }
-        return tree.stream().noneMatch(Processes::running);
+        });
+        // Debian's tmux can miss the exit of its pane's process: have it reaped now, not at the next daemon
+        if (Processes.zombie(p)) svc.tmux().reap();
     }
 
     private void cancelTimers() {

@@ -168,11 +168,19 @@ public final class SessionStore {
 
     public void delete(String id) {
         for (Path p : List.of(dir(id), runDir(id))) {
-            try (Stream<Path> s = Files.walk(p)) {
-                for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+            try {
+                deleteTree(p);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot remove {0}: {1}", p, e.getMessage());
             }
+        }
+    }
+
+    /** Removes {@code dir} and everything in it; a symbolic link inside is removed, never followed. */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
         }
     }
 }

@@ -3,11 +3,8 @@ package dev.anvillm.srv.supervise;
 import dev.anvillm.srv.host.Native;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,13 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ExitWatch implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("anvilsrv");
-    private static final short POLLIN = 0x1;
     private static final int POLL_MS = 100;
-
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final MethodHandle POLL = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("poll").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
     private record Watch(int pid, int fd, Runnable onExit) {}
 
@@ -81,10 +72,10 @@ public final class ExitWatch implements AutoCloseable {
                 MemorySegment fds = arena.allocate(8L * now.size(), 4);
                 for (int i = 0; i < now.size(); i++) {
                     fds.set(ValueLayout.JAVA_INT, 8L * i, now.get(i).fd());
-                    fds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, POLLIN);
+                    fds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, Native.POLLIN);
                     fds.set(ValueLayout.JAVA_SHORT, 8L * i + 6, (short) 0);
                 }
-                int n = (int) POLL.invokeExact(fds, (long) now.size(), POLL_MS);
+                int n = Native.poll(fds, now.size(), POLL_MS);
                 if (n <= 0) continue;
                 for (int i = 0; i < now.size(); i++) {
                     short revents = fds.get(ValueLayout.JAVA_SHORT, 8L * i + 6);

@@ -6,6 +6,9 @@ import java.nio.file.Path;
 
 /** Facts about processes that ProcessHandle gets wrong for supervision. */
 public final class Processes {
+    /** Fields of /proc/pid/stat, numbered as proc(5) numbers them. */
+    static final int STATE = 3, PPID = 4, SESSION = 6;
+
     private Processes() {}
 
     /**
@@ -14,17 +17,70 @@ public final class Processes {
      */
     public static boolean running(ProcessHandle h) {
         if (!h.isAlive()) return false;
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
-            // pid (comm) S ...: the state follows the last ')', since comm may hold one
-            int close = stat.lastIndexOf(')');
-            return close < 0 || close + 2 >= stat.length() || stat.charAt(close + 2) != 'Z';
-        } catch (IOException e) {
-            return false; // gone between the two looks
-        }
+        long state = stat(h.pid(), STATE);
+        return state != -1 && state != 'Z'; // -1: gone between the two looks
     }
 
     public static boolean running(long pid) {
         return ProcessHandle.of(pid).map(Processes::running).orElse(false);
+    }
+
+    /** Exited, and not yet reaped by its parent. */
+    public static boolean zombie(long pid) {
+        return stat(pid, STATE) == 'Z';
+    }
+
+    /** Waits up to {@code max} for {@code pid} to be gone from /proc: exited and reaped by its parent. */
+    public static boolean awaitReaped(long pid, java.time.Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        Path proc = Path.of("/proc", Long.toString(pid));
+        while (Files.exists(proc)) {
+            if (System.nanoTime() > deadline) return false;
+            try {
+                Thread.sleep(5); // polling the parent's wait, with a deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Field {@code n} of /proc/pid/stat: the state as its character, the others as numbers;
+     * -1 when it cannot be read (the process is gone).
+     */
+    static long stat(long pid, int n) {
+        long[] f = stat(pid, new int[]{n});
+        return f == null ? -1 : f[0];
+    }
+
+    /** Fields {@code ns} of /proc/pid/stat, as {@link #stat(long, int)} reads one; null when the process is gone. */
+    static long[] stat(long pid, int... ns) {
+        String s;
+        try {
+            s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        } catch (IOException e) {
+            return null;
+        }
+        // pid (comm) state ppid pgrp session ...: comm may hold any character, so count from the last ')'
+        int close = s.lastIndexOf(')');
+        if (close < 0 || close + 2 >= s.length()) return null;
+        String[] f = s.substring(close + 2).split(" ");
+        long[] out = new long[ns.length];
+        for (int k = 0; k < ns.length; k++) {
+            int i = ns[k] - STATE;
+            if (i < 0 || i >= f.length || f[i].isEmpty()) return null;
+            if (ns[k] == STATE) {
+                out[k] = f[i].charAt(0);
+                continue;
+            }
+            try {
+                out[k] = Long.parseLong(f[i]);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return out;
     }
 }

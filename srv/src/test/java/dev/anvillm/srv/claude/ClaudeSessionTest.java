@@ -74,6 +74,24 @@ class ClaudeSessionTest {
     }
 
     @Test
+    void withHomeUnderTmpItStartsAndKeepsItsScratchFilesInItsOwnTmpdir() throws Exception {
+        // HOME, config and state all under /tmp, as containers and CI run it: the sandbox cannot
+        // give the session /tmp (the state directory is in it), so Claude Code needs $TMPDIR
+        assertTrue(Path.of(ns.env().get("HOME")).startsWith("/tmp"), ns.env().get("HOME"));
+        api.replyText("Started fine.");
+        String id = a.create("claude " + project);
+        a.write(id + "/in", "Are you there?\n");
+        assertEquals("Started fine.\n", a.read(id + "/reply"));
+        assertEquals("0", Faults.info(a, id, "restarts"), a.read(id + "/info"));
+        assertTrue(Faults.infoAll(a, id, "sandbox-detail").stream().noneMatch(d -> d.matches("rwx? /tmp .*")), a.read(id + "/info"));
+        Path tmpdir = ns.locations().namespaceDir().resolve("tmp").resolve(id);
+        try (var made = Files.list(tmpdir)) {
+            List<String> names = made.map(p -> p.getFileName().toString()).toList();
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("claude-")), "Claude Code's scratch directory is in $TMPDIR: " + names);
+        }
+    }
+
+    @Test
     void aTenKilobyteMultiLinePromptIn4KChunksReachesTheModelAsOneRequest() throws Exception {
         api.defaultReply("Read it all.");
         String id = a.create("claude " + project);

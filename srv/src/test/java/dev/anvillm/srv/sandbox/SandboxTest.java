@@ -144,7 +144,7 @@ class SandboxTest {
         Sandbox.Wrapped w = s.wrap(plan(List.of("sh"), Map.of()), spec("sh", List.of("sh"), List.of(), Map.of()), ID, home, runDir);
         assertTrue(w.summary().contains("write: "), w.summary());
         assertFalse(ProtectedPaths.writable(configDir.resolve("sandbox.yaml"), s.resolve(SandboxPolicy.defaults(),
-                plan(List.of("sh"), Map.of()), spec("sh", List.of("sh"), List.of(), Map.of()), home, runDir, List.of()).rules()));
+                plan(List.of("sh"), Map.of()), spec("sh", List.of("sh"), List.of(), Map.of()), home, runDir, s.tmpDir(ID), List.of()).rules()));
     }
 
     @Test
@@ -155,9 +155,39 @@ class SandboxTest {
         String text = policyText();
         assertTrue(text.contains("\nro " + cwd.resolve("docs") + "\n"), text);
         assertTrue(text.contains("\nrwx " + cwd + "\n"), text);
-        assertTrue(text.contains("\nrwx " + tmp.toRealPath().resolve("tmp") + "\n"), text);
+        // {TMPDIR} is the session's own, not the daemon's $TMPDIR
+        assertTrue(text.contains("\nrwx " + namespace.resolve("tmp").resolve(ID) + "\n"), text);
+        assertFalse(text.contains(tmp.toRealPath().resolve("tmp") + "\n"), text);
         assertTrue(text.contains("\nrwx " + runDir + "\n"), text);
         assertFalse(text.contains("nowhere"), text);
+    }
+
+    @Test
+    void eachSessionHasAPrivateTmpdirRemovedWhenItIsForgotten() throws IOException {
+        Sandbox s = sandbox(7, null);
+        Sandbox.Wrapped w = wrap(s, List.of("sh"));
+        Path mine = namespace.resolve("tmp").resolve(ID);
+        assertEquals(mine.toString(), w.plan().env().get("TMPDIR"));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(mine)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(mine.getParent())));
+        assertTrue(policyText().contains("\nrwx " + mine + "\n"), policyText());
+        assertTrue(policyText().contains("\nenv TMPDIR\n"), "kept whatever the env list says");
+
+        // what the session left there goes with it; a link it made is removed, not followed
+        Path outside = Files.writeString(cwd.resolve("keep"), "x");
+        Files.createDirectories(mine.resolve("a/b"));
+        Files.writeString(mine.resolve("a/b/file"), "y");
+        Files.createSymbolicLink(mine.resolve("link"), cwd);
+        s.forget(ID);
+        assertFalse(Files.exists(mine));
+        assertEquals("x", Files.readString(outside));
+    }
+
+    @Test
+    void aTmpdirReplacedByALinkIsRefused() throws IOException {
+        Files.createDirectories(namespace.resolve("tmp"));
+        Files.createSymbolicLink(namespace.resolve("tmp").resolve(ID), cwd);
+        assertThrows(IOException.class, () -> wrap(sandbox(7, null), List.of("sh")));
     }
 
     @Test
@@ -289,9 +319,10 @@ class SandboxTest {
         List<String> a = w.plan().argv();
         assertEquals(List.of(landrun.toString(), "--log-level", "debug", "--best-effort", "--add-exec",
                 "--ro", cwd.resolve("docs").toString(), "--rox", "/usr", "--rw", "/dev/null", "--rwx", cwd.toString(),
-                "--rw", runDir.toString(), "--connect-tcp", "443", "--connect-tcp", "22", "--bind-tcp", "8080",
+                "--rw", runDir.toString(), "--rwx", namespace.resolve("tmp").resolve(ID).toString(),
+                "--connect-tcp", "443", "--connect-tcp", "22", "--bind-tcp", "8080",
                 "--env", "PATH", "--env", "OPENAI_API_KEY", "--env", "NAMESPACE", "--env", "ANVILLM_SESSION",
-                "--env", "ANVILLM_HOOK_FILE", "--env", "IS_SANDBOX", "--env", "PS1", "--", "sh", "-i"), withoutAddExecRules(a));
+                "--env", "ANVILLM_HOOK_FILE", "--env", "IS_SANDBOX", "--env", "TMPDIR", "--env", "PS1", "--", "sh", "-i"), withoutAddExecRules(a));
         assertTrue(w.summary().startsWith("landlock ABI 7 via landrun (" + landrun + ")"), w.summary());
         assertFalse(Files.exists(stateDir.resolve("sandbox/" + ID + ".policy")), "no policy file for landrun");
     }

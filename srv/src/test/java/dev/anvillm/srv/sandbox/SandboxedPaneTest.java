@@ -44,11 +44,12 @@ class SandboxedPaneTest {
         Path run = Files.createDirectories(state.resolve("run/pane0001"));
         Path cwd = Files.createDirectories(home.resolve("project"));
         Map<String, String> env = Map.of("HOME", home.toString(), "PATH", "/usr/bin:/bin", "TMPDIR", root.toString());
-        Sandbox sandbox = new Sandbox(env, config, state, root.resolve("ns"), abi, null, false);
+        Path ns = Files.createDirectories(root.resolve("ns")); // the daemon's: it holds the sessions' temporary directories
+        Sandbox sandbox = new Sandbox(env, config, state, ns, abi, null, false);
 
         BackendSpec sh = new BackendSpec("sh", "shell", List.of("sh", "-i"), List.of(), List.of(), Map.of("PS1", "$ "), false, false,
                 null, null, null, Duration.ofSeconds(10), List.of(), "C-c");
-        Launcher.Plan plan = new Launcher(env, root.resolve("ns"), false).plan(sh, "pane0001", cwd, run, "c", false);
+        Launcher.Plan plan = new Launcher(env, ns, false).plan(sh, "pane0001", cwd, run, "c", false);
         Sandbox.Wrapped w = sandbox.wrap(plan, sh, "pane0001", cwd, run);
 
         tmux = new Tmux(root.resolve("tmux.sock"), Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString()));
