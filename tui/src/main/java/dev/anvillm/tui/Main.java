@@ -52,6 +52,8 @@ public final class Main {
     }
 
     static int run(AgentClient client) {
+        Tui tui = new Tui(client, System.getProperty("user.dir"));
+        tui.follow(); // the daemon is dialled while the terminal is set up
         UnixTerminal terminal;
         TerminalScreen screen;
         try {
@@ -68,7 +70,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(restore);
         Throwable crash = null;
         try {
-            new Tui(screen, client, System.getProperty("user.dir")).run();
+            tui.run(screen);
         } catch (Throwable t) {
             crash = t;
         } finally {

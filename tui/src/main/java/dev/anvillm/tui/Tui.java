@@ -59,7 +59,7 @@ final class Tui {
             "Prompts to a busy session are queued and delivered when it is idle.",
     };
 
-    private final TerminalScreen screen;
+    private TerminalScreen screen;
     private final AgentClient client;
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
     private final ReentrantLock inputLock = new ReentrantLock();
@@ -89,17 +89,18 @@ final class Tui {
     /** The terminal's content is unknown (back from an attach, Ctrl-L): draw every cell. */
     private boolean repaint;
 
-    Tui(TerminalScreen screen, AgentClient client, String startDir) {
-        this.screen = screen;
+    Tui(AgentClient client, String startDir) {
         this.client = client;
         this.startDir = startDir;
     }
 
     // ---- the loop -----------------------------------------------------------------------------
 
-    void run() throws IOException, InterruptedException {
-        screen.getTerminal().addResizeListener((t, s) -> post(() -> {}));
-        Thread input = Thread.ofPlatform().daemon().name("keys").start(this::readKeys);
+    /**
+     * Starts following the daemon. Called before the terminal is set up, so that dialling and
+     * reading the table overlap with it; what it hears waits in the inbox until {@link #run}.
+     */
+    void follow() {
         live = LiveSessions.start(client.socket(), new LiveSessions.Listener() {
             @Override
             public void changed(LiveSessions.Snapshot now, Event cause) {
@@ -111,7 +112,13 @@ final class Tui {
                 post(() -> noticed(e));
             }
         });
-        status = "connecting to " + client.socket() + "…";
+    }
+
+    void run(TerminalScreen screen) throws IOException, InterruptedException {
+        this.screen = screen;
+        screen.getTerminal().addResizeListener((t, s) -> post(() -> {}));
+        Thread input = Thread.ofPlatform().daemon().name("keys").start(this::readKeys);
+        if (!connected) status = "connecting to " + client.socket() + "…";
         try {
             draw();
             while (!quit) {

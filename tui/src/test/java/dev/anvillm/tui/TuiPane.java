@@ -65,6 +65,12 @@ final class TuiPane implements AutoCloseable {
         return tmux("capture-pane", "-p", "-t", target());
     }
 
+    /** The anvillm process (the child of the pane's shell). */
+    ProcessHandle program() throws Exception {
+        long sh = Long.parseLong(tmux("list-panes", "-a", "-F", "#{pane_pid}").lines().findFirst().orElseThrow().strip());
+        return ProcessHandle.of(sh).orElseThrow().children().findFirst().orElseThrow();
+    }
+
     void resize(int width, int height) throws Exception {
         tmux("resize-window", "-t", target(), "-x", Integer.toString(width), "-y", Integer.toString(height));
     }

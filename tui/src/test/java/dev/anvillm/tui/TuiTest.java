@@ -276,6 +276,33 @@ class TuiTest {
     }
 
     @Test
+    void aDaemonErrorIsItsOneLineInTheStatusLine() throws Exception {
+        String id = idle("quick", "halted");
+        c.command(id, Command.STOP);
+        d.awaitState(id, State.STOPPED);
+        open(80, 24);
+        tui.await("halted stopped", x -> row(x, id) != null && row(x, id).contains("stopped"));
+        tui.keys("p");
+        tui.await("the prompt editor", x -> x.contains("prompt to halted"));
+        tui.type("anyone there?");
+        tui.keys("C-d");
+        String s = tui.await("the daemon's refusal", x -> status(x).contains("start"));
+        assertFalse(status(s).contains("sent to"), s);
+        assertEquals(State.STOPPED, state(id), "a refused prompt starts nothing");
+    }
+
+    @Test
+    void sigtermGivesTheTerminalBack() throws Exception {
+        open(80, 24);
+        tui.await("the table", x -> x.contains("ID") && x.contains("CWD"));
+        ProcessHandle java = tui.program();
+        java.destroy();
+        String after = tui.await("the exit", x -> x.contains("anvillm exited") && x.contains("icanon") && x.contains("echo\n"));
+        assertTrue(after.contains("\nicanon") && after.contains("\necho"), after);
+        assertFalse(after.contains("CWD"), "the TUI's screen is gone (the alternate screen was left):\n" + after);
+    }
+
+    @Test
     void ctrlCQuitsAndGivesTheTerminalBack() throws Exception {
         open(80, 24);
         tui.await("the table", x -> x.contains("ID") && x.contains("CWD"));
