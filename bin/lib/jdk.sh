@@ -83,6 +83,17 @@ utf8_locale() {
 	if [ -n "${LC_ALL:-}" ]; then export LC_ALL=C.UTF-8; else export LC_CTYPE=C.UTF-8; fi
 }
 
+# The class archive of program $2 (a main class's short name) in jar $1:
+# <jar>-<program>-<mtime>-<size>.jsa; its archives of earlier builds are removed.
+class_archive() {
+	local jar=$1 program=$2 jsa
+	jsa="${jar%.jar}-$program-$(stat -c %Y-%s "$jar").jsa"
+	if [ ! -f "$jsa" ]; then
+		find "$(dirname "$jar")" -maxdepth 1 -name "$(basename "${jar%.jar}")-$program-*.jsa" -delete 2>/dev/null || true
+	fi
+	echo "$jsa"
+}
+
 # Runs main class $2 of the jar with the remaining arguments, as program $1.
 run_main() {
 	local prog=$1 main=$2
@@ -94,8 +105,11 @@ run_main() {
 	if [ "$main" = dev.anvillm.srv.Anvilsrv ]; then jvm=("@$ANVILLM_HOME/bin/lib/anvilsrv.jvm"); fi
 	case $main in dev.anvillm.tui.* | dev.anvillm.ninep.*)
 		jar=$ANVILLM_TUI_JAR
-		# the classes they load, archived by the first run and mapped by the next ones (a faster start)
-		jvm=("@$ANVILLM_HOME/bin/lib/anvillm.jvm" -XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=${jar%.jar}.jsa")
+		# the classes they load, archived by the first run and mapped by the next ones (a faster
+		# start); named after the jar's build, since the JVM does not replace an archive of another
+		local jsa
+		jsa=$(class_archive "$jar" "${main##*.}")
+		jvm=("@$ANVILLM_HOME/bin/lib/anvillm.jvm" -XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$jsa")
 		;;
 	esac
 	utf8_locale

@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The session table kept live from {@code agent/events}, on a connection of its own: no polling.
+ * A (re)sync hands the listener the table as {@code list} gives it, then again once the backends
+ * of sessions not seen before are read (a session's backend is null until then).
  * It opens {@code events} first and then reads {@code list}, so no change falls between the two;
  * after a daemon restart it dials again with backoff and resyncs from {@code list}, and an
  * {@code overflow} line (this reader fell behind) resyncs too. Every call of the listener comes
@@ -119,22 +121,26 @@ public final class LiveSessions implements AutoCloseable {
 
     private void resync(NinepClient c) throws Exception {
         List<Session> list = Session.parseList(new String(c.readAll("list"), StandardCharsets.UTF_8));
-        // backends of sessions not seen before, all asked at once
-        Map<String, CompletableFuture<byte[]>> asked = new HashMap<>();
-        for (Session s : list) {
-            if (!backends.containsKey(s.id())) asked.put(s.id(), readSmall(c, s.id() + "/backend"));
-        }
-        for (var e : asked.entrySet()) {
-            try {
-                backends.put(e.getKey(), new String(NinepClient.await(e.getValue()), StandardCharsets.UTF_8).strip());
-            } catch (java.io.IOException gone) {
-                // killed meanwhile: its event follows
-            }
-        }
         table.clear();
         for (Session s : list) table.put(s.id(), s.withBackend(backends.get(s.id())));
         backends.keySet().retainAll(table.keySet());
         problem = null;
+        // the table first (a front-end paints it at once), then the backends not known yet, all asked at once
+        listener.changed(snapshot(), null);
+        Map<String, CompletableFuture<byte[]>> asked = new HashMap<>();
+        for (Session s : list) {
+            if (!backends.containsKey(s.id())) asked.put(s.id(), readSmall(c, s.id() + "/backend"));
+        }
+        if (asked.isEmpty()) return;
+        for (var e : asked.entrySet()) {
+            try {
+                String b = new String(NinepClient.await(e.getValue()), StandardCharsets.UTF_8).strip();
+                backends.put(e.getKey(), b);
+                table.computeIfPresent(e.getKey(), (id, s) -> s.withBackend(b));
+            } catch (java.io.IOException gone) {
+                // killed meanwhile: its event follows
+            }
+        }
         listener.changed(snapshot(), null);
     }
 

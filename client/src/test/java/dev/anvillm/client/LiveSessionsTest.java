@@ -46,7 +46,7 @@ class LiveSessionsTest {
     void theTableFollowsEveryChangeInListOrderWithBackends() throws Exception {
         String first = d.client.create("quick", d.project.toString(), "first");
         follow();
-        awaitSeen("the first session", s -> s.connected() && find(s, first) != null);
+        awaitSeen("the first session with its backend", s -> s.connected() && find(s, first) != null && find(s, first).backend() != null);
         assertEquals("quick", find(seen.get(), first).backend());
 
         String second = d.client.create("slow", d.project.toString(), null);

@@ -145,6 +145,7 @@ final class Tui {
      * is held elsewhere no byte typed is read here.
      */
     private void readKeys() {
+        long lastKey = System.nanoTime();
         while (!quit) {
             KeyStroke k;
             inputLock.lock();
@@ -157,13 +158,17 @@ final class Tui {
                 inputLock.unlock();
             }
             if (k == null) {
+                // nothing typed: look again shortly (a blocking read could not hand the terminal to
+                // tmux); soon while keys come, less often once the user pauses
+                long idle = System.nanoTime() - lastKey;
                 try {
-                    Thread.sleep(10); // nothing typed: look again shortly (a blocking read could not be handed to tmux)
+                    Thread.sleep(idle < 1_000_000_000L ? 8 : 30);
                 } catch (InterruptedException e) {
                     return;
                 }
                 continue;
             }
+            lastKey = System.nanoTime();
             if (k.getKeyType() == KeyType.EOF) {
                 post(() -> quit = true);
                 return;
@@ -646,7 +651,7 @@ final class Tui {
         g.setForegroundColor(here && !grey ? TextColor.ANSI.WHITE_BRIGHT : fg);
         String marker = here ? "›" : " ";
         String pid = s.pid() > 0 ? Long.toString(s.pid()) : "-";
-        String line = cols.row(s.id(), s.alias() == null ? "-" : s.alias(), s.backend() == null ? "?" : s.backend(), "", pid, s.cwd());
+        String line = cols.row(s.id(), s.alias() == null ? "-" : s.alias(), s.backend() == null ? "…" : s.backend(), "", pid, s.cwd());
         g.putString(0, y, marker + line.substring(1));
         // the state in its colour; waiting (a human is needed) stands out
         TextColor stateColour = grey ? TextColor.ANSI.BLACK_BRIGHT : colour(s.state());
