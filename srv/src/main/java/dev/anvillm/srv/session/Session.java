@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -45,6 +46,7 @@ public final class Session {
     private static final int DELIVERY_ATTEMPTS = 3;
     private static final Duration PANE_POLL = Duration.ofMillis(250);
     private static final Duration PANE_SETTLE = Duration.ofMillis(750);
+    private static final Duration IDLE_LOOK = Duration.ofSeconds(1);
     /** A hook backend whose screen has sat ready this long with no hook was interrupted. */
     private static final Duration INTERRUPTED_SETTLE = Duration.ofSeconds(3);
     private static final String STARTED_BY_REQUEST = "started by request";
@@ -103,8 +105,10 @@ public final class Session {
     private String resumeFailure;
     private long lastHookMs;
     private long screenChangedMs;
+    private long lastLookMs;
 
     private final List<Consumer<String>> replyWaiters = new ArrayList<>();
+    private final AtomicBoolean screenLookQueued = new AtomicBoolean();
 
     Session(SessionRecord r, BackendSpec spec, SessionServices svc) throws IOException {
         this.id = r.id();
@@ -564,7 +568,20 @@ public final class Session {
         if (panePoll != null) panePoll.cancel(false);
         // hook backends still get a slower look at the screen: it is how `waiting` dialogs without a hook show
         long every = spec.hooks() ? PANE_POLL.toMillis() * 4 : PANE_POLL.toMillis();
-        panePoll = svc.timers().scheduleWithFixedDelay(() -> actor.execute(() -> readScreen(false)), every, every, TimeUnit.MILLISECONDS);
+        panePoll = svc.timers().scheduleWithFixedDelay(this::pollScreen, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Queues one look at the screen, unless one is queued already: when tmux answers slowly (a
+     * loaded machine), looks must not pile up on the actor ahead of what a user asked for, a stop.
+     */
+    private void pollScreen() {
+        if (screenLookQueued.compareAndSet(false, true)) {
+            actor.execute(() -> {
+                screenLookQueued.set(false);
+                readScreen(false);
+            });
+        }
     }
 
     private void startupDeadline(long seq) {
@@ -776,13 +793,17 @@ public final class Session {
         // an idle hook backend has nothing to show that its hooks do not say (a prompt typed in
         // its window raises UserPromptSubmit): don't spawn tmux for it every second
         if (spec.hooks() && state == State.IDLE && !force) return;
+        long now = System.currentTimeMillis();
+        // nor does an idle screen change but when someone types in the window: a look a second
+        // is enough (a tmux process four times a second for each idle shell kept a core busy)
+        if (state == State.IDLE && !force && now - lastLookMs < IDLE_LOOK.toMillis()) return;
+        lastLookMs = now;
         String screen;
         try {
             screen = svc.tmux().capture(id, 0);
         } catch (IOException e) {
             return;
         }
-        long now = System.currentTimeMillis();
         if (!screen.equals(lastScreen)) {
             lastScreen = screen;
             screenChangedMs = now;
