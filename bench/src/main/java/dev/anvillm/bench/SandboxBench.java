@@ -40,7 +40,7 @@ public final class SandboxBench {
         System.out.printf("AOT training run: %.0f ms (once per launcher build and JDK)%n", (System.nanoTime() - t0) / 1e6);
 
         BackendSpec spec = new BackendSpec("true", "true", List.of("/bin/true"), List.of(), List.of(), Map.of(), false, false,
-                null, null, null, Duration.ofSeconds(5), List.of(), "C-c");
+                null, null, null, Duration.ofSeconds(5), List.of(), "C-c", List.of(), null);
         Launcher.Plan plan = new Launcher.Plan(List.of("/bin/true"), Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString()));
         Sandbox.Wrapped w = sandbox.wrap(plan, spec, "bench", home, run);
         List<String> withAot = w.plan().argv();

@@ -37,10 +37,12 @@ public final class StopBench {
             Map<Long, String> procs = populate(d, n);
             System.out.printf("  %d processes in the namespace (backends, their children, tmux server, spare launchers, daemon)%n", procs.size());
             long t0 = System.nanoTime();
-            Process stop = d.anvilsrv("stop", "--sessions").start();
+            Process stop = d.anvilsrv("stop", "--sessions").redirectOutput(d.dir.resolve("stop.out").toFile()).start();
             if (!stop.waitFor(120, TimeUnit.SECONDS)) throw new IOException("anvilsrv stop --sessions did not finish within 120 s");
             stopMs = (System.nanoTime() - t0) / 1e6;
-            if (stop.exitValue() != 0) throw new IOException("anvilsrv stop --sessions exited with " + stop.exitValue());
+            if (stop.exitValue() != 0) {
+                throw new IOException("anvilsrv stop --sessions exited with " + stop.exitValue() + ": " + Files.readString(d.dir.resolve("stop.out")));
+            }
             left = left(procs, d.dir);
         }
 

@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  * @param startup        how long it may take to become ready
  * @param sandboxRw      extra paths the backend must write (for the sandbox)
  * @param interruptKey   the tmux key that aborts a turn (Escape for agent CLIs, C-c for shells)
+ * @param passEnv        variables of the daemon's environment the backend needs (its API key, its
+ *                       endpoint), passed when set whatever sandbox.yaml's env list says
+ * @param authFailed     the CLI saying it cannot authenticate (a reply, or a line on the screen); null when unknown
  */
 public record BackendSpec(
         String name,
@@ -37,7 +40,9 @@ public record BackendSpec(
         Pattern waiting,
         Duration startup,
         List<String> sandboxRw,
-        String interruptKey) {
+        String interruptKey,
+        List<String> passEnv,
+        Pattern authFailed) {
 
     public BackendSpec {
         command = List.copyOf(command);
@@ -45,10 +50,25 @@ public record BackendSpec(
         resumeArgs = List.copyOf(resumeArgs);
         env = Map.copyOf(env);
         sandboxRw = List.copyOf(sandboxRw);
+        passEnv = List.copyOf(passEnv);
     }
 
     public boolean canResume() {
         return !resumeArgs.isEmpty();
+    }
+
+    /**
+     * The line of {@code text} in which the CLI says it cannot authenticate, stripped, or null.
+     * Only a line that begins with it counts (after a bullet or box drawing): a reply that
+     * quotes such a line is not one.
+     */
+    public String authFailure(String text) {
+        if (authFailed == null || text == null) return null;
+        for (String line : text.split("\n")) {
+            String l = line.replaceFirst("^[^\\p{L}\\p{N}]+", "").strip();
+            if (authFailed.matcher(l).lookingAt()) return l;
+        }
+        return null;
     }
 
     /** The executable, as the availability check looks it up. */

@@ -32,6 +32,8 @@ public final class Backends {
     public static Map<String, BackendSpec> builtIns(Path home) {
         Map<String, BackendSpec> m = new LinkedHashMap<>();
         Duration agentStartup = Duration.ofSeconds(60);
+        // Claude Code's answer to every prompt when it has no credentials, and its API errors
+        Pattern claudeAuth = Pattern.compile("(?:Not logged in|Invalid API key) · Please run /login|API Error: 40[13]\\b");
         m.put("claude", new BackendSpec("claude", "Claude Code",
                 List.of("claude", "--dangerously-skip-permissions"),
                 List.of("--session-id", "{CONVERSATION}"),
@@ -41,29 +43,31 @@ public final class Backends {
                 Pattern.compile("^❯\u00a0", Pattern.MULTILINE),
                 Pattern.compile("esc to interrupt"),
                 Pattern.compile("Esc to cancel|Do you want to proceed\\?"),
-                agentStartup, List.of("{HOME}/.claude", "{HOME}/.claude.json"), "Escape"));
+                agentStartup, List.of("{HOME}/.claude", "{HOME}/.claude.json"), "Escape",
+                List.of("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"), claudeAuth));
         m.put("codex", new BackendSpec("codex", "OpenAI Codex CLI",
                 List.of("codex"), List.of(), List.of(), Map.of(), false, false,
                 Pattern.compile("^\\s*[›>▌]\\s", Pattern.MULTILINE),
                 Pattern.compile("(?i)esc to interrupt|working"),
                 Pattern.compile("(?i)allow command|approve|\\[y/n\\]"),
-                agentStartup, List.of("{HOME}/.codex"), "Escape"));
+                agentStartup, List.of("{HOME}/.codex"), "Escape", List.of("OPENAI_API_KEY", "OPENAI_BASE_URL"), null));
         m.put("gemini", new BackendSpec("gemini", "Gemini CLI",
                 List.of("gemini"), List.of(), List.of(), Map.of(), false, false,
                 Pattern.compile("(?i)type your message|^\\s*>\\s", Pattern.MULTILINE),
                 Pattern.compile("(?i)esc to cancel"),
                 Pattern.compile("(?i)allow execution|apply this change|waiting for user confirmation"),
-                agentStartup, List.of("{HOME}/.gemini"), "Escape"));
+                agentStartup, List.of("{HOME}/.gemini"), "Escape",
+                List.of("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_CLOUD_PROJECT", "GOOGLE_GENAI_USE_VERTEXAI"), null));
         m.put("kiro-cli", new BackendSpec("kiro-cli", "Kiro CLI",
                 List.of("kiro-cli", "chat"), List.of(), List.of(), Map.of(), false, false,
                 Pattern.compile("^\\s*>\\s*$", Pattern.MULTILINE),
                 Pattern.compile("(?i)thinking|esc to (cancel|interrupt)"),
                 Pattern.compile("(?i)allow this action|\\[y/n/t\\]"),
-                agentStartup, List.of("{HOME}/.kiro", "{HOME}/.aws"), "Escape"));
+                agentStartup, List.of("{HOME}/.kiro", "{HOME}/.aws"), "Escape", List.of("AWS_PROFILE", "AWS_REGION"), null));
         m.put("sh", new BackendSpec("sh", "an interactive shell (no agent)",
                 List.of("sh", "-i"), List.of(), List.of(), Map.of("PS1", "$ "), false, false,
                 Pattern.compile("[$#] ?$"),
-                null, null, Duration.ofSeconds(10), List.of(), "C-c"));
+                null, null, Duration.ofSeconds(10), List.of(), "C-c", List.of(), null));
         m.put("testagent", new BackendSpec("testagent", "the project's deterministic test agent",
                 List.of("node", home.resolve("testagent/anvillm-testagent").toString()),
                 List.of("--session-id", "{CONVERSATION}", "--transcript-dir", "{RUN}/transcripts"),
@@ -72,7 +76,8 @@ public final class Backends {
                 Pattern.compile("^> ", Pattern.MULTILINE),
                 Pattern.compile("working\\.\\.\\."),
                 Pattern.compile("^\\? .*\\(yes/no\\)", Pattern.MULTILINE),
-                Duration.ofSeconds(20), List.of(), "Escape"));
+                // it stands in for Claude Code: `/reply Not logged in · Please run /login` shows what an unauthenticated one does
+                Duration.ofSeconds(20), List.of(), "Escape", List.of(), claudeAuth));
         return m;
     }
 
@@ -138,7 +143,9 @@ public final class Backends {
                     f.get("startup_seconds") instanceof Number n ? Duration.ofMillis((long) (n.doubleValue() * 1000))
                             : b == null ? Duration.ofSeconds(60) : b.startup(),
                     list(f.get("sandbox_rw"), b == null ? List.of() : b.sandboxRw()),
-                    Optional.ofNullable(str(f.get("interrupt_key"))).orElse(b == null ? "C-c" : b.interruptKey()));
+                    Optional.ofNullable(str(f.get("interrupt_key"))).orElse(b == null ? "C-c" : b.interruptKey()),
+                    list(f.get("pass_env"), b == null ? List.of() : b.passEnv()),
+                    pattern(f.get("auth_failed"), b == null ? null : b.authFailed()));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": backend " + name + ": " + firstLine(e.getMessage()));
         }

@@ -153,10 +153,12 @@ public final class Sandbox {
      *
      * @param summary one line: how the session is sandboxed
      * @param details one fact a line: the rules, what was changed from sandbox.yaml and why, the env kept
+     * @param backendEnv the names of the variables the backend needs (its spec's pass_env) that were set, so passed
      */
-    public record Wrapped(Launcher.Plan plan, String summary, List<String> details, BuiltIn builtIn) {
+    public record Wrapped(Launcher.Plan plan, String summary, List<String> details, BuiltIn builtIn, List<String> backendEnv) {
         public Wrapped {
             details = List.copyOf(details);
+            backendEnv = List.copyOf(backendEnv);
         }
     }
 
@@ -226,7 +228,8 @@ public final class Sandbox {
             how = "via built-in launcher";
         }
         return new Wrapped(new Launcher.Plan(argv, env), summary(policy, how, viaLandrun),
-                details(policy, notes, viaLandrun ? null : policyPath), builtInLaunch);
+                details(policy, notes, viaLandrun ? null : policyPath), builtInLaunch,
+                spec.passEnv().stream().filter(env::containsKey).toList());
     }
 
     /** sandbox.yaml resolved for one session: the rules the launcher enforces. */
@@ -261,6 +264,7 @@ public final class Sandbox {
         List<String> envNames = new ArrayList<>(config.env());
         for (String k : SESSION_ENV) if (!envNames.contains(k)) envNames.add(k);
         for (String k : spec.env().keySet()) if (!envNames.contains(k)) envNames.add(k);
+        for (String k : spec.passEnv()) if (!envNames.contains(k)) envNames.add(k);
 
         Map<String, String> sessionEnv = new HashMap<>();
         plan.env().forEach((k, v) -> {

@@ -2,6 +2,7 @@ package dev.anvillm.srv.sandbox;
 
 import dev.anvillm.srv.host.Native;
 import dev.anvillm.srv.host.Tmux;
+import dev.anvillm.srv.supervise.Processes;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -254,7 +256,10 @@ public final class Spares implements AutoCloseable {
         }
     }
 
-    /** Kills the spares (the daemon is stopping). */
+    /**
+     * Kills the spares (the daemon is stopping) and waits a moment for tmux to reap them: the
+     * tmux server may go next, and what it has not reaped would be left to init.
+     */
     @Override
     public void close() {
         List<Spare> all;
@@ -264,5 +269,6 @@ public final class Spares implements AutoCloseable {
             ready.clear();
         }
         for (Spare s : all) discard(s);
+        for (Spare s : all) Processes.awaitReaped(s.pid(), Duration.ofSeconds(1));
     }
 }

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -45,6 +46,7 @@ public final class Session {
     private static final int DELIVERY_ATTEMPTS = 3;
     private static final Duration PANE_POLL = Duration.ofMillis(250);
     private static final Duration PANE_SETTLE = Duration.ofMillis(750);
+    private static final Duration IDLE_LOOK = Duration.ofSeconds(1);
     /** A hook backend whose screen has sat ready this long with no hook was interrupted. */
     private static final Duration INTERRUPTED_SETTLE = Duration.ofSeconds(3);
     private static final String STARTED_BY_REQUEST = "started by request";
@@ -77,6 +79,8 @@ public final class Session {
     private volatile long startedMs;
     private volatile String sandboxSummary = "not started yet";
     private volatile List<String> sandboxDetails = List.of();
+    /** Which of the variables the backend needs were passed at its launch; null when not known (adopted). */
+    private volatile List<String> backendEnv;
     private volatile int stateVersion;
     private final List<String> history = new ArrayList<>();
 
@@ -84,6 +88,9 @@ public final class Session {
     private final Deque<QueuedPrompt> queue = new ArrayDeque<>();
     private QueuedPrompt inFlight;
     private boolean inFlightHasContext;
+    /** The prompt of the turn running now, and whether the context went with it: put back if the agent cannot authenticate. */
+    private QueuedPrompt turnPrompt;
+    private boolean turnHadContext;
     private int attempts;
     private ScheduledFuture<?> confirmTimer;
     private ScheduledFuture<?> startupTimer;
@@ -103,8 +110,10 @@ public final class Session {
     private String resumeFailure;
     private long lastHookMs;
     private long screenChangedMs;
+    private long lastLookMs;
 
     private final List<Consumer<String>> replyWaiters = new ArrayList<>();
+    private final AtomicBoolean screenLookQueued = new AtomicBoolean();
 
     Session(SessionRecord r, BackendSpec spec, SessionServices svc) throws IOException {
         this.id = r.id();
@@ -188,6 +197,7 @@ public final class Session {
         line(sb, "restarts", Integer.toString(restarts()));
         line(sb, "last-exit", lastExit.isEmpty() ? "-" : lastExit);
         if (errorCause != null) line(sb, "error", errorCause);
+        if (!spec.passEnv().isEmpty()) line(sb, "backend-env", backendEnvText());
         line(sb, "sandbox", sandboxSummary);
         for (String d : sandboxDetails) line(sb, "sandbox-detail", d);
         line(sb, "tmux", "tmux -S " + tmuxSocket + " attach -t " + tmuxTarget());
@@ -195,6 +205,14 @@ public final class Session {
             for (String h : history) line(sb, "history", h);
         }
         return sb.toString();
+    }
+
+    /** Names, never values: which of the variables the backend needs it got. */
+    private String backendEnvText() {
+        List<String> passed = backendEnv;
+        if (passed == null) return "as it was when the session started (the daemon restarted since)";
+        List<String> unset = spec.passEnv().stream().filter(k -> !passed.contains(k)).toList();
+        return (passed.isEmpty() ? "none" : String.join(" ", passed)) + (unset.isEmpty() ? "" : " (not set: " + String.join(" ", unset) + ")");
     }
 
     private static void line(StringBuilder sb, String k, String v) {
@@ -524,6 +542,7 @@ public final class Session {
         plan = sandboxed.plan();
         sandboxSummary = sandboxed.summary();
         sandboxDetails = sandboxed.details();
+        backendEnv = sandboxed.backendEnv();
         hooks = new HookTail(Launcher.hookFile(run));
         saveHookMark(State.STARTING);
         svc.hooks().watch(run, () -> actor.execute(this::pollHooks));
@@ -564,7 +583,20 @@ public final class Session {
         if (panePoll != null) panePoll.cancel(false);
         // hook backends still get a slower look at the screen: it is how `waiting` dialogs without a hook show
         long every = spec.hooks() ? PANE_POLL.toMillis() * 4 : PANE_POLL.toMillis();
-        panePoll = svc.timers().scheduleWithFixedDelay(() -> actor.execute(() -> readScreen(false)), every, every, TimeUnit.MILLISECONDS);
+        panePoll = svc.timers().scheduleWithFixedDelay(this::pollScreen, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Queues one look at the screen, unless one is queued already: when tmux answers slowly (a
+     * loaded machine), looks must not pile up on the actor ahead of what a user asked for, a stop.
+     */
+    private void pollScreen() {
+        if (screenLookQueued.compareAndSet(false, true)) {
+            actor.execute(() -> {
+                screenLookQueued.set(false);
+                readScreen(false);
+            });
+        }
     }
 
     private void startupDeadline(long seq) {
@@ -607,7 +639,14 @@ public final class Session {
             svc.events().event(id, "exited", how);
             return;
         }
-        String tail = paneTail();
+        List<String> lastLines = paneLines();
+        String tail = joined(lastLines);
+        String auth = spec.authFailure(String.join("\n", lastLines));
+        if (auth != null) {
+            // it exits because it cannot authenticate: a restart would only do so again
+            fail("auth: " + auth);
+            return;
+        }
         if (launchResumed && state == State.STARTING && pane != null && pane.dead() && pane.deadStatus() > 0 && pane.deadSignal() <= 0) {
             // it gave up resuming, before it was ever ready: that conversation cannot be resumed
             // (say, a transcript the CLI had not finished writing); the next start is a fresh one
@@ -703,14 +742,29 @@ public final class Session {
 
     /** The pane's last lines, for a cause; a dead pane's last words have scrolled into its history. */
     private String paneTail() {
+        return joined(paneLines());
+    }
+
+    /**
+     * The last five lines that say something of what this run of the backend wrote (not an earlier
+     * run's, above tmux's "Pane is dead" line for it); one that says why there are none when the
+     * screen cannot be read.
+     */
+    private List<String> paneLines() {
+        List<String> all;
         try {
-            List<String> lines = svc.tmux().capture(id, 200).lines()
-                    .filter(l -> !l.isBlank() && !l.startsWith("Pane is dead")).map(String::strip).toList();
-            if (lines.isEmpty()) return "(empty)";
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+            all = svc.tmux().capture(id, 200).lines().filter(l -> !l.isBlank()).map(String::strip).toList();
         } catch (IOException e) {
-            return "(no screen: " + e.getMessage() + ")";
+            return List.of("(no screen: " + e.getMessage() + ")");
         }
+        int end = !all.isEmpty() && all.getLast().startsWith("Pane is dead") ? all.size() - 1 : all.size();
+        int start = end;
+        while (start > 0 && !all.get(start - 1).startsWith("Pane is dead")) start--;
+        return all.subList(Math.max(start, end - 5), end);
+    }
+
+    private static String joined(List<String> lines) {
+        return lines.isEmpty() ? "(empty)" : String.join(" | ", lines);
     }
 
     // ---- state detection ---------------------------------------------------------------------
@@ -800,13 +854,17 @@ public final class Session {
         // an idle hook backend has nothing to show that its hooks do not say (a prompt typed in
         // its window raises UserPromptSubmit): don't spawn tmux for it every second
         if (spec.hooks() && state == State.IDLE && !force) return;
+        long now = System.currentTimeMillis();
+        // nor does an idle screen change but when someone types in the window: a look a second
+        // is enough (a tmux process four times a second for each idle shell kept a core busy)
+        if (state == State.IDLE && !force && now - lastLookMs < IDLE_LOOK.toMillis()) return;
+        lastLookMs = now;
         String screen;
         try {
             screen = svc.tmux().capture(id, 0);
         } catch (IOException e) {
             return;
         }
-        long now = System.currentTimeMillis();
         if (!screen.equals(lastScreen)) {
             lastScreen = screen;
             screenChangedMs = now;
@@ -842,6 +900,32 @@ public final class Session {
                 turnEnded(null);
             }
         }
+    }
+
+    private static String firstLine(String text) {
+        return text.strip().lines().findFirst().orElse("");
+    }
+
+    /**
+     * The agent says it cannot authenticate: the session errs with its line as the cause, the
+     * prompt it could not answer goes back to the head of the queue, and the backend is ended;
+     * retrying cannot help until a human fixes the credentials and writes {@code start}.
+     */
+    private void cannotAuthenticate(String line) {
+        if (turnPrompt != null) {
+            try {
+                svc.store().requeue(id, turnPrompt);
+                synchronized (queue) {
+                    queue.addFirst(turnPrompt);
+                }
+                if (turnHadContext) contextPending = true;
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "session {0}: cannot put its unanswered prompt back: {1}", id, e.getMessage());
+            }
+            turnPrompt = null;
+        }
+        fail("auth: " + line);
+        terminate();
     }
 
     private static String lastLines(String screen, int n) {
@@ -923,6 +1007,8 @@ public final class Session {
             synchronized (queue) {
                 queue.remove(p);
             }
+            turnPrompt = p;
+            turnHadContext = inFlightHasContext;
             if (inFlightHasContext) {
                 contextPending = false;
                 save();
@@ -935,6 +1021,7 @@ public final class Session {
         if (!state.live()) return;
         if (stop == null) saveHookMark(State.IDLE); // ended by the screen: a new daemon must not end it again
         String reply = "";
+        boolean fromScreen = false;
         String path = stop != null && stop.transcriptPath() != null ? stop.transcriptPath() : transcriptPath;
         String told = stop == null ? null : stop.text("last_assistant_message");
         if (told != null) {
@@ -945,10 +1032,19 @@ public final class Session {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "session {0}: cannot read transcript: {1}", id, e.getMessage());
             }
-        } else if (stop == null && spec.hooks() == false) {
+        } else if (stop == null && !spec.hooks()) {
             reply = lastLines(lastScreen, 40);
+            fromScreen = true;
         }
-        if (state == State.RUNNING || state == State.WAITING) {
+        boolean turn = state == State.RUNNING || state == State.WAITING;
+        // the agent's whole answer is that it cannot authenticate (read off the screen: its last lines say so)
+        String auth = !turn ? null : spec.authFailure(fromScreen ? lastLines(reply, 12) : firstLine(reply));
+        if (auth != null) {
+            cannotAuthenticate(auth);
+            return;
+        }
+        turnPrompt = null;
+        if (turn) {
             lastReply = reply;
             try {
                 out.append(reply + (reply.endsWith("\n") ? "\n" : "\n\n"));

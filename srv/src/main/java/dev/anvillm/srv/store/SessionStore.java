@@ -114,6 +114,11 @@ public final class SessionStore {
         AtomicFiles.syncDir(dir(id).resolve("queue"));
     }
 
+    /** Puts a prompt taken off the queue back in its place (its name keeps its order). */
+    public void requeue(String id, QueuedPrompt p) throws IOException {
+        AtomicFiles.write(dir(id).resolve("queue").resolve(p.name()), p.text().getBytes(StandardCharsets.UTF_8));
+    }
+
     public List<QueuedPrompt> queue(String id) throws IOException {
         Path q = dir(id).resolve("queue");
         if (!Files.isDirectory(q)) return List.of();

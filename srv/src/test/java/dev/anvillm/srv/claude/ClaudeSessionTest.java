@@ -92,6 +92,22 @@ class ClaudeSessionTest {
     }
 
     @Test
+    void itsApiKeyAndEndpointReachItWhenSandboxYamlsEnvListLeavesThemOut() throws Exception {
+        Path yaml = ns.locations().configDir().resolve("sandbox.yaml");
+        Files.writeString(yaml, Files.readString(yaml) + """
+                env: [PATH, HOME, TERM, LANG, DISABLE_AUTOUPDATER, DISABLE_TELEMETRY, DISABLE_ERROR_REPORTING,
+                      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY, DISABLE_INSTALLATION_CHECKS]
+                """);
+        api.replyText("Authenticated.");
+        String id = a.create("claude " + project);
+        a.write(id + "/in", "Who are you?\n");
+        assertEquals("Authenticated.\n", a.read(id + "/reply"));
+        String info = a.read(id + "/info");
+        assertEquals("ANTHROPIC_API_KEY ANTHROPIC_BASE_URL (not set: ANTHROPIC_AUTH_TOKEN)", Faults.info(a, id, "backend-env"), info);
+        assertFalse(info.contains(ns.env().get("ANTHROPIC_API_KEY")), "names, never values");
+    }
+
+    @Test
     void aTenKilobyteMultiLinePromptIn4KChunksReachesTheModelAsOneRequest() throws Exception {
         api.defaultReply("Read it all.");
         String id = a.create("claude " + project);

@@ -59,7 +59,7 @@ class SandboxTest {
 
     private static BackendSpec spec(String name, List<String> command, List<String> sandboxRw, Map<String, String> env) {
         return new BackendSpec(name, name, command, List.of(), List.of(), env, false, false, null, null, null,
-                Duration.ofSeconds(10), sandboxRw, "C-c");
+                Duration.ofSeconds(10), sandboxRw, "C-c", List.of(), null);
     }
 
     private Launcher.Plan plan(List<String> argv, Map<String, String> extra) {
@@ -112,6 +112,20 @@ class SandboxTest {
             assertTrue(text.contains("\nenv " + k + "\n"), k);
         }
         assertFalse(text.contains("DAEMON_ONLY_SECRET"));
+    }
+
+    @Test
+    void theVariablesTheBackendNeedsArePassedWhateverTheEnvListSays() throws IOException {
+        config("env: [PATH]\n");
+        BackendSpec claude = new BackendSpec("claude", "claude", List.of("sh"), List.of(), List.of(), Map.of(), false, false, null, null,
+                null, Duration.ofSeconds(10), List.of(), "C-c", List.of("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"), null);
+        Sandbox.Wrapped w = sandbox(7, null).wrap(plan(List.of("sh"), Map.of("ANTHROPIC_API_KEY", "sk-ant-test",
+                "ANTHROPIC_BASE_URL", "http://127.0.0.1:9")), claude, ID, cwd, runDir);
+        assertEquals("sk-ant-test", w.plan().env().get("ANTHROPIC_API_KEY"));
+        assertEquals("http://127.0.0.1:9", w.plan().env().get("ANTHROPIC_BASE_URL"));
+        assertFalse(w.plan().env().containsKey("OPENAI_API_KEY"), "another backend's key stays out");
+        assertEquals(List.of("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"), w.backendEnv(), "the names of what was set, so passed");
+        assertTrue(w.details().contains("note connect tcp 9 allowed for ANTHROPIC_BASE_URL"), w.details().toString());
     }
 
     @Test

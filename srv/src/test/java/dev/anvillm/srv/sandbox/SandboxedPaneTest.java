@@ -48,7 +48,7 @@ class SandboxedPaneTest {
         Sandbox sandbox = new Sandbox(env, config, state, ns, abi, null, false);
 
         BackendSpec sh = new BackendSpec("sh", "shell", List.of("sh", "-i"), List.of(), List.of(), Map.of("PS1", "$ "), false, false,
-                null, null, null, Duration.ofSeconds(10), List.of(), "C-c");
+                null, null, null, Duration.ofSeconds(10), List.of(), "C-c", List.of(), null);
         Launcher.Plan plan = new Launcher(env, ns, false).plan(sh, "pane0001", cwd, run, "c", false);
         Sandbox.Wrapped w = sandbox.wrap(plan, sh, "pane0001", cwd, run);
 
