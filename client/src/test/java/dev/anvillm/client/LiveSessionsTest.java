@@ -81,6 +81,37 @@ class LiveSessionsTest {
     }
 
     @Test
+    void aFollowerThatFellBehindResyncsFromList() throws Exception {
+        String gone = d.client.create("quick", d.project.toString(), "gone");
+        String kept = d.client.create("quick", d.project.toString(), "kept");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean hold = new java.util.concurrent.atomic.AtomicBoolean();
+        live = LiveSessions.start(d.ns.socket(), (now, cause) -> {
+            seen.set(now);
+            if (hold.get()) {
+                try {
+                    release.await(); // a slow front-end: the events pile up on the daemon meanwhile
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        d.awaitState(gone, State.IDLE);
+        d.awaitState(kept, State.IDLE);
+        awaitSeen("both idle", s -> find(s, gone) != null && find(s, kept) != null && find(s, kept).backend() != null
+                && find(s, gone).state() == State.IDLE && find(s, kept).state() == State.IDLE);
+        hold.set(true); // the next change holds the follower: quiet sessions, so it is the alias below
+        d.client.alias(kept, "held");
+        awaitSeen("the follower held", s -> "held".equals(find(s, kept).alias()));
+        // more changes than the daemon keeps for a reader (1024 lines): the kill among them is lost to it
+        d.client.command(gone, Command.KILL);
+        for (int i = 1; i <= 1100; i++) d.client.alias(kept, "k" + i);
+        hold.set(false);
+        release.countDown();
+        awaitSeen("the table as list gives it", s -> find(s, gone) == null && "k1100".equals(find(s, kept).alias()));
+    }
+
+    @Test
     void eventLinesParse() {
         assertEquals(new Event(0, "3f2a9b1c", "state", "idle"), Event.parse("state 3f2a9b1c idle"));
         Event e = Event.parse("1796162657322 3f2a9b1c restarted pid 4242");
