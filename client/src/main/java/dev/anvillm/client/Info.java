@@ -27,11 +27,6 @@ public record Info(List<Map.Entry<String, String>> facts) {
         return null;
     }
 
-    /** Every value of {@code key}, in order. */
-    public List<String> all(String key) {
-        return facts.stream().filter(e -> e.getKey().equals(key)).map(Map.Entry::getValue).toList();
-    }
-
     /** The session these facts describe. */
     public Session session() {
         String alias = get("alias");

@@ -25,11 +25,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class LiveSessions implements AutoCloseable {
     /** The table as it is now; {@code problem} is non-null while the daemon cannot be reached. */
-    public record Snapshot(List<Session> sessions, boolean connected, String problem) {
-        public int count(State s) {
-            return (int) sessions.stream().filter(x -> x.state() == s).count();
-        }
-    }
+    public record Snapshot(List<Session> sessions, boolean connected, String problem) {}
 
     public interface Listener {
         /** The table changed ({@code cause} is the event behind it, or null after a (re)sync or an outage). */

@@ -23,9 +23,4 @@ public enum State {
     public boolean busy() {
         return this == STARTING || this == RUNNING || this == WAITING;
     }
-
-    /** A prompt written now is refused until someone writes {@code start}. */
-    public boolean halted() {
-        return this == STOPPED || this == ERROR || this == EXITED;
-    }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -85,8 +86,7 @@ class AgentClientTest {
         d.awaitState(id, State.IDLE);
         c.prompt(id, "take your time");
         CompletableFuture<String> r = c.reply(id);
-        Thread.sleep(100); // let the read reach the daemon and block there
-        assertFalse(r.isDone(), "the reply waits for the turn to end");
+        assertThrows(TimeoutException.class, () -> r.get(300, TimeUnit.MILLISECONDS), "the reply waits for the turn to end");
         r.cancel(true);
         assertThrows(CancellationException.class, r::join);
         // the connection is still good for the next call

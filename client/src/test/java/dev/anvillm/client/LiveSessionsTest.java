@@ -33,9 +33,8 @@ class LiveSessionsTest {
         live = LiveSessions.start(d.ns.socket(), (now, cause) -> seen.set(now));
     }
 
-    private Session awaitSeen(String what, java.util.function.Predicate<LiveSessions.Snapshot> ok) throws InterruptedException {
+    private void awaitSeen(String what, java.util.function.Predicate<LiveSessions.Snapshot> ok) throws InterruptedException {
         TestDaemon.await(what, () -> seen.get() != null && ok.test(seen.get()), () -> String.valueOf(seen.get()));
-        return null;
     }
 
     private static Session find(LiveSessions.Snapshot s, String id) {

@@ -279,8 +279,7 @@ final class Tui {
         }
         previewFetch = f;
         f.whenComplete((text, t) -> post(() -> {
-            if (f != previewFetch && !kind.equals("screen")) return;
-            if (!id.equals(previewId) || !kind.equals(previewKind)) return;
+            if (f != previewFetch) return; // the selection moved on, or a newer look was taken
             if (t == null) previewText = text;
             else if (!f.isCancelled()) previewText = "(" + cause(t) + ")";
         }));

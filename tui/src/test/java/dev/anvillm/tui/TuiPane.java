@@ -46,8 +46,7 @@ final class TuiPane implements AutoCloseable {
 
     /** Key names as tmux knows them (j, Enter, C-d, Up, Escape). */
     void keys(String... keys) throws Exception {
-        List<String> a = new ArrayList<>(List.of("send-keys", "-t", "="));
-        a.set(2, target());
+        List<String> a = new ArrayList<>(List.of("send-keys", "-t", target()));
         a.addAll(List.of(keys));
         tmux(a.toArray(String[]::new));
     }

@@ -155,33 +155,32 @@ public final class SessionDir {
     private record ScreenFile(Session s) implements File.Behavior {
         @Override
         public void read(Fid fid, ReadRequest r) {
-            byte[] snap = fid.aux();
-            if (r.offset() > 0 && snap != null) {
-                r.respondFrom(snap);
-                return;
-            }
-            Thread.ofVirtual().name("screen " + s.id()).start(() -> {
-                byte[] b = s.screen().getBytes(StandardCharsets.UTF_8);
-                fid.aux(b);
-                r.respondFrom(b);
-            });
+            if (readSnapshot(fid, r)) return;
+            Thread.ofVirtual().name("screen " + s.id()).start(() -> takeSnapshot(fid, r, s.screen().getBytes(StandardCharsets.UTF_8)));
         }
+    }
+
+    /** A read past offset 0 of a fid that took a snapshot reads that snapshot; true when it did. */
+    private static boolean readSnapshot(Fid fid, ReadRequest r) {
+        byte[] snap = fid.aux();
+        if (r.offset() == 0 || snap == null) return false;
+        r.respondFrom(snap);
+        return true;
+    }
+
+    /** Keeps {@code b} as the fid's snapshot (later offsets read it) and answers from it. */
+    private static void takeSnapshot(Fid fid, ReadRequest r, byte[] b) {
+        fid.aux(b);
+        r.respondFrom(b);
     }
 
     /** The last reply; a read from offset 0 waits while a prompt is queued or running. */
     private record ReplyFile(Session s) implements File.Behavior {
         @Override
         public void read(Fid fid, ReadRequest r) {
-            byte[] snap = fid.aux();
-            if (r.offset() > 0 && snap != null) {
-                r.respondFrom(snap);
-                return;
-            }
-            Runnable forget = s.whenQuiet(reply -> {
-                byte[] b = reply.isEmpty() ? new byte[0] : (reply.endsWith("\n") ? reply : reply + "\n").getBytes(StandardCharsets.UTF_8);
-                fid.aux(b);
-                r.respondFrom(b);
-            });
+            if (readSnapshot(fid, r)) return;
+            Runnable forget = s.whenQuiet(reply -> takeSnapshot(fid, r,
+                    reply.isEmpty() ? new byte[0] : (reply.endsWith("\n") ? reply : reply + "\n").getBytes(StandardCharsets.UTF_8)));
             r.onCancel(forget);
         }
     }
