@@ -108,5 +108,11 @@ final class Daemons implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // a benchmark leaves nothing behind: its namespace, state and logs go with it
+        try (var all = Files.walk(dir)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("bench: could not remove " + dir + ": " + e.getMessage());
+        }
     }
 }

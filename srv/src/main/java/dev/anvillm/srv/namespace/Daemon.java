@@ -255,6 +255,7 @@ public final class Daemon implements AutoCloseable {
                 LOG.log(System.Logger.Level.DEBUG, "hook watch close: {0}", e.getMessage());
             }
             leaveNothingIdle();
+            sessions.services().tmux().close();
         } finally {
             closeQuietly(pidFile);
             done.countDown();

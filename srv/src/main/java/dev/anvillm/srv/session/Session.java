@@ -26,7 +26,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -44,7 +43,10 @@ public final class Session {
     static final long LOG_CAP = 8L << 20;
     private static final Duration CONFIRM = Duration.ofSeconds(3);
     private static final int DELIVERY_ATTEMPTS = 3;
-    private static final Duration PANE_POLL = Duration.ofMillis(250);
+    /** A look at the screen follows its output by this much, so that one look covers a burst of it. */
+    private static final long OUTPUT_DELAY_MS = 20;
+    /** and comes at most this often while the session works. */
+    private static final Duration BUSY_LOOK = Duration.ofMillis(100);
     private static final Duration PANE_SETTLE = Duration.ofMillis(750);
     private static final Duration IDLE_LOOK = Duration.ofSeconds(1);
     /** A hook backend whose screen has sat ready this long with no hook was interrupted. */
@@ -95,7 +97,6 @@ public final class Session {
     private ScheduledFuture<?> confirmTimer;
     private ScheduledFuture<?> startupTimer;
     private ScheduledFuture<?> restartTimer;
-    private ScheduledFuture<?> panePoll;
     private HookTail hooks;
     private long launchSeq;
     private boolean stopRequested;
@@ -110,10 +111,11 @@ public final class Session {
     private String resumeFailure;
     private long lastHookMs;
     private long screenChangedMs;
-    private long lastLookMs;
+    private volatile long lastLookMs;
 
     private final List<Consumer<String>> replyWaiters = new ArrayList<>();
-    private final AtomicBoolean screenLookQueued = new AtomicBoolean();
+    /** When the next look at the screen is due (epoch ms), Long.MAX_VALUE when none is. */
+    private final AtomicLong nextLookAt = new AtomicLong(Long.MAX_VALUE);
 
     Session(SessionRecord r, BackendSpec spec, SessionServices svc) throws IOException {
         this.id = r.id();
@@ -138,6 +140,7 @@ public final class Session {
         this.queue.addAll(svc.store().queue(id));
         if (stopped) state = State.STOPPED;
         else if (errorCause != null) state = State.ERROR;
+        svc.tmux().onOutput(id, this::outputSeen);
     }
 
     /** Restarts an earlier daemon made count toward the limit: a crash loop cannot hide behind a daemon restart. */
@@ -405,6 +408,7 @@ public final class Session {
             stopped = true;
             killed = true;
             terminate();
+            svc.tmux().offOutput(id);
             try {
                 svc.tmux().kill(id);
             } catch (IOException e) {
@@ -445,7 +449,7 @@ public final class Session {
             hooks = mark.isPresent() ? new HookTail(Launcher.hookFile(run), mark.get().offset()) : new HookTail(Launcher.hookFile(run));
             long seq = ++launchSeq;
             svc.exits().watch(pid, () -> actor.execute(() -> exited(seq, "")));
-            startPanePoll();
+            lookIn(0);
             State was = mark.map(m -> parseState(m.state())).orElse(State.IDLE);
             sessionStarted = was != State.STARTING;
             setState(was);
@@ -507,6 +511,8 @@ public final class Session {
             if (pane == null || pane.dead()) {
                 svc.exits().unwatch(pid);
                 exited(launchSeq, "");
+            } else if (state != State.IDLE) {
+                lookIn(0); // behind the output notices, as the sweep is behind the exit watch
             }
         });
     }
@@ -567,7 +573,7 @@ public final class Session {
         svc.events().event(id, why.startsWith("created") ? "started" : "restarted", "pid " + pid);
         logEvent(what);
         startupTimer = svc.timers().schedule(() -> actor.execute(() -> startupDeadline(seq)), spec.startup().toMillis(), TimeUnit.MILLISECONDS);
-        startPanePoll();
+        lookIn(0);
     }
 
     /** Looks at the screen every 50 ms, {@code left} more times, until the session is ready. */
@@ -579,25 +585,35 @@ public final class Session {
         }
     }
 
-    private void startPanePoll() {
-        if (panePoll != null) panePoll.cancel(false);
-        // hook backends still get a slower look at the screen: it is how `waiting` dialogs without a hook show
-        long every = spec.hooks() ? PANE_POLL.toMillis() * 4 : PANE_POLL.toMillis();
-        panePoll = svc.timers().scheduleWithFixedDelay(this::pollScreen, every, every, TimeUnit.MILLISECONDS);
+    /**
+     * The pane had output (called on tmux's notice thread): a look at the screen soon, one for a
+     * burst of output, at most one a second while idle (only a user typing in the window changes
+     * an idle screen) and one every 100 ms while working. No output, no look: an idle session
+     * costs nothing.
+     */
+    private void outputSeen() {
+        if (killed) return;
+        long gap = state == State.IDLE ? IDLE_LOOK.toMillis() : BUSY_LOOK.toMillis();
+        lookIn(Math.max(OUTPUT_DELAY_MS, lastLookMs + gap - System.currentTimeMillis()));
     }
 
     /**
-     * Queues one look at the screen, unless one is queued already: when tmux answers slowly (a
-     * loaded machine), looks must not pile up on the actor ahead of what a user asked for, a stop.
+     * A look at the screen in {@code delayMs}, unless one is due by then already: looks do not
+     * pile up on the actor ahead of what a user asked for, a stop, when tmux answers slowly.
      */
-    private void pollScreen() {
-        if (screenLookQueued.compareAndSet(false, true)) {
-            actor.execute(() -> {
-                screenLookQueued.set(false);
-                readScreen(false);
-            });
+    private void lookIn(long delayMs) {
+        long at = System.currentTimeMillis() + Math.max(0, delayMs);
+        while (true) {
+            long due = nextLookAt.get();
+            if (due <= at) return;
+            if (nextLookAt.compareAndSet(due, at)) break;
         }
+        svc.timers().schedule(() -> actor.execute(() -> {
+            nextLookAt.set(Long.MAX_VALUE);
+            readScreen(false);
+        }), Math.max(0, delayMs), TimeUnit.MILLISECONDS);
     }
+
 
     private void startupDeadline(long seq) {
         if (seq != launchSeq || state != State.STARTING) return;
@@ -710,10 +726,10 @@ public final class Session {
     }
 
     private void cancelTimers() {
-        for (ScheduledFuture<?> f : new ScheduledFuture<?>[]{confirmTimer, startupTimer, restartTimer, panePoll}) {
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[]{confirmTimer, startupTimer, restartTimer}) {
             if (f != null) f.cancel(false);
         }
-        confirmTimer = startupTimer = restartTimer = panePoll = null;
+        confirmTimer = startupTimer = restartTimer = null;
     }
 
     /**
@@ -857,7 +873,10 @@ public final class Session {
         long now = System.currentTimeMillis();
         // nor does an idle screen change but when someone types in the window: a look a second
         // is enough (a tmux process four times a second for each idle shell kept a core busy)
-        if (state == State.IDLE && !force && now - lastLookMs < IDLE_LOOK.toMillis()) return;
+        if (state == State.IDLE && !force && now - lastLookMs < IDLE_LOOK.toMillis()) {
+            lookIn(lastLookMs + IDLE_LOOK.toMillis() - now);
+            return;
+        }
         lastLookMs = now;
         String screen;
         try {
@@ -868,6 +887,8 @@ public final class Session {
         if (!screen.equals(lastScreen)) {
             lastScreen = screen;
             screenChangedMs = now;
+            // a look when it has settled: no output may come to say so
+            lookIn(PANE_SETTLE.toMillis() + 5);
             if (!force) return;
         }
         boolean settled = force || now - screenChangedMs >= PANE_SETTLE.toMillis();
@@ -882,9 +903,10 @@ public final class Session {
                 ready();
             } else if (waiting && state == State.RUNNING && settled) {
                 setState(State.WAITING);
-            } else if ((state == State.RUNNING || state == State.WAITING) && ready && !busy && !waiting
-                    && now - screenChangedMs >= INTERRUPTED_SETTLE.toMillis() && now - lastHookMs >= INTERRUPTED_SETTLE.toMillis()) {
-                turnEnded(null);
+            } else if ((state == State.RUNNING || state == State.WAITING) && ready && !busy && !waiting) {
+                long quiet = now - Math.max(screenChangedMs, lastHookMs);
+                if (quiet >= INTERRUPTED_SETTLE.toMillis()) turnEnded(null);
+                else lookIn(INTERRUPTED_SETTLE.toMillis() - quiet + 5); // no output will come to say it stayed so
             }
             return;
         }
