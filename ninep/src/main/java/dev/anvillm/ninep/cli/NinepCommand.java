@@ -59,7 +59,8 @@ public final class NinepCommand implements Callable<Integer> {
     private final OutputStream out;
     private final OutputStream err;
     private final Map<String, String> env;
-    private Clock clock = Clock.systemDefaultZone();
+    /** Null until {@code ls} needs it: the default zone costs a time-zone database load at every start. */
+    private Clock clock;
 
     private String address;
     private String aname = "";
@@ -261,6 +262,7 @@ public final class NinepCommand implements Callable<Integer> {
         }
         String[] names = f.rest();
         if (names.length == 0) names = new String[] {"."};
+        if (clock == null) clock = Clock.systemDefaultZone();
         long now = clock.instant().getEpochSecond();
         boolean errors = false;
         for (String name : names) {

@@ -146,7 +146,9 @@ public final class NinepClient implements AutoCloseable {
             ch.close();
             throw e;
         }
-        Thread.ofVirtual().name("9p-reader " + socket).start(client::readLoop);
+        // a platform thread: closing the channel ends its read, so none is left in a system call when
+        // a short-lived client exits (the JVM waits up to 300 ms for such a thread, as for a virtual thread's poller)
+        Thread.ofPlatform().daemon().name("9p-reader " + socket).start(client::readLoop);
         try {
             client.mount();
         } catch (IOException | RuntimeException e) {

@@ -118,6 +118,7 @@ public final class Daemon implements AutoCloseable {
             NinepServer server = NinepServer.start(loc.socket(),
                     (principal, uname, aname) -> principal instanceof Principal.Agent ? agentRoot : tree.root(),
                     new PeerCheck(uid, sessions::pids), ServerLimits.DEFAULT);
+            Thread.ofVirtual().name("9p-prepare").start(() -> prepareNinep(sandbox)); // trains against the socket, so after it answers
             Daemon d = new Daemon(loc, pidFile, server, events, sessions, timers, exits, hooks, spares);
             LOG.log(System.Logger.Level.INFO, "listening on {0} (pid {1}, state {2}, {3} sessions)", loc.socket(), String.valueOf(d.pid), loc.stateDir(), sessions.size());
             return d;
@@ -127,6 +128,14 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             closeQuietly(pidFile);
             throw new Failure("anvilsrv: cannot serve on " + loc.socket() + ": " + NamespaceDir.reason(e), e);
+        }
+    }
+
+    private static void prepareNinep(Sandbox sandbox) {
+        try {
+            sandbox.prepareNinep(Duration.ofMinutes(2));
+        } catch (IOException | InterruptedException e) {
+            LOG.log(System.Logger.Level.INFO, "9p for sessions not prepared ({0}); sessions install it when they start", e.getMessage());
         }
     }
 

@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  */
 public final class Sandbox {
     /** Variables the daemon sets for every session; always kept. */
-    static final List<String> SESSION_ENV = List.of("NAMESPACE", "ANVILLM_SESSION", "ANVILLM_HOOK_FILE", "IS_SANDBOX", "TMPDIR");
+    static final List<String> SESSION_ENV = List.of("NAMESPACE", "ANVILLM_SESSION", "ANVILLM_HOOK_FILE", "IS_SANDBOX", "TMPDIR", "PATH");
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
     /** Variables naming an API endpoint: its port is allowed when TCP is restricted. */
     static final List<String> ENDPOINT_ENV = List.of("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "GOOGLE_GEMINI_BASE_URL");
@@ -50,6 +50,8 @@ public final class Sandbox {
      */
     static final List<String> JVM_ENV = List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
 
+    private static final String ENV_COMMAND = Files.isExecutable(Path.of("/usr/bin/env")) ? "/usr/bin/env" : "/bin/env";
+
     private final Map<String, String> daemonEnv;
     private final Path configFile;
     private final Path configDir;
@@ -58,6 +60,7 @@ public final class Sandbox {
     private final int abi;
     private final Path landrun;
     private final BuiltInLauncher builtIn;
+    private final NinepTool ninep;
 
     /**
      * @param daemonEnv    the daemon's environment (HOME, TMPDIR, XDG_*, PATH)
@@ -79,6 +82,7 @@ public final class Sandbox {
         this.abi = abi;
         this.landrun = landrun;
         this.builtIn = new BuiltInLauncher(this.stateDir.resolve("sandbox").resolve("launcher"), aot);
+        this.ninep = new NinepTool(this.stateDir.resolve("sandbox").resolve("9p"));
     }
 
     /**
@@ -88,6 +92,15 @@ public final class Sandbox {
      */
     public void prepare(Duration max) throws IOException, InterruptedException {
         builtIn.prepare(max.toMillis());
+    }
+
+    /**
+     * Installs the {@code 9p} that sessions find on their PATH and builds its AOT cache by a
+     * training run against the daemon's socket, waiting at most {@code max}. Call it once the
+     * daemon answers, off the main path; until it is done sessions run 9p without the cache.
+     */
+    public void prepareNinep(Duration max) throws IOException, InterruptedException {
+        ninep.train(namespaceDir, max.toMillis());
     }
 
     /**
@@ -188,6 +201,10 @@ public final class Sandbox {
         withTmp.put("TMPDIR", tmpDir.toString());
         plan = new Launcher.Plan(plan.argv(), withTmp);
         SessionPolicy policy = resolve(config, plan, spec, cwd, runDir, tmpDir, launcherPaths);
+        // 9p on the PATH: plan9port's when the session can run it, else ours
+        Map<String, String> withPath = new LinkedHashMap<>(withTmp);
+        withPath.put("PATH", ninep.sessionPath(withTmp.get("PATH"), policy.rules()));
+        plan = new Launcher.Plan(plan.argv(), withPath);
         String unmet = LandlockExec.unmet(abi, policy.networkRestricted(), policy.config());
         if (unmet != null && !policy.bestEffort()) throw new IOException("anvillm sandbox: " + unmet);
         String why = viaLandrun ? Landrun.inexpressible(policy) : null;
@@ -226,6 +243,12 @@ public final class Sandbox {
             builtInLaunch = new BuiltIn(policyPath, plan.argv());
             for (String k : JVM_ENV) env.remove(k);
             how = "via built-in launcher";
+        }
+        if (env.containsKey("PATH")) {
+            // tmux gives a new pane its client's PATH whatever -e says, so the session's goes through env(1)
+            List<String> viaEnv = new ArrayList<>(List.of(ENV_COMMAND, "PATH=" + env.get("PATH")));
+            viaEnv.addAll(argv);
+            argv = viaEnv;
         }
         return new Wrapped(new Launcher.Plan(argv, env), summary(policy, how, viaLandrun),
                 details(policy, notes, viaLandrun ? null : policyPath), builtInLaunch,
@@ -273,6 +296,8 @@ public final class Sandbox {
         if (config.advanced().addExec() || config.advanced().ldd()) {
             execRules(plan.argv().getFirst(), sessionEnv, config.advanced(), rules, notes);
         }
+        ninep.install();
+        ninep.addRules(rules);
         if (config.advanced().addExec()) {
             // the script an interpreter runs: node /path/to/agent
             for (String a : spec.command().subList(1, spec.command().size())) {
@@ -283,6 +308,7 @@ public final class Sandbox {
 
         List<Path> protect = new ArrayList<>(List.of(configDir, stateRoot(), stateDir));
         protect.addAll(launcherPaths);
+        protect.addAll(ninep.paths());
         ProtectedPaths guard = new ProtectedPaths(protect, List.of(runDir, tmpDir));
         rules = guard.apply(rules, notes);
         if (ProtectedPaths.writable(namespaceDir, rules)) {

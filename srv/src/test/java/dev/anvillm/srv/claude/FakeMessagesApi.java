@@ -107,7 +107,7 @@ final class FakeMessagesApi implements AutoCloseable {
             return messages().stream().map(m -> (String) Json.at(m, "role")).toList();
         }
 
-        private static String textOf(Object content) {
+        static String textOf(Object content) {
             return switch (content) {
                 case null -> "";
                 case String s -> s;
@@ -174,6 +174,8 @@ final class FakeMessagesApi implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Request> requests = new ArrayList<>();
     private final List<Reply> queue = new ArrayList<>();
+    /** Replies for the conversations whose first message holds the key (a session's context names its role). */
+    private final Map<String, List<Reply>> routed = new LinkedHashMap<>();
     private final List<Reply> handedOut = new CopyOnWriteArrayList<>();
     private final List<String> unknownPaths = new CopyOnWriteArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
@@ -214,6 +216,25 @@ final class FakeMessagesApi implements AutoCloseable {
         return enqueue(new Reply(List.of(blocks), 0, null, null));
     }
 
+    /**
+     * Queues an answer for the conversation whose first message contains {@code marker}, as
+     * sessions of one workflow tell themselves apart by their context ("You are wf-dev,"). Each
+     * conversation takes its own replies in order; the unrouted queue serves the others.
+     */
+    Reply replyTo(String marker, Block... blocks) {
+        if (blocks.length == 0) throw new IllegalArgumentException("a reply needs at least one block");
+        Reply r = new Reply(List.of(blocks), 0, null, null);
+        synchronized (this) {
+            routed.computeIfAbsent(marker, k -> new ArrayList<>()).add(r);
+        }
+        return r;
+    }
+
+    /** A Bash tool call, as the model asks for one. */
+    ToolUse bash(String command) {
+        return new ToolUse(newToolUseId(), "Bash", Map.of("command", command, "description", "run a command"));
+    }
+
     /** An API error, e.g. {@code replyError(529, "overloaded_error", "Overloaded")}. */
     Reply replyError(int status, String type, String message) {
         return enqueue(new Reply(List.of(), status, type, message));
@@ -235,7 +256,12 @@ final class FakeMessagesApi implements AutoCloseable {
         return r;
     }
 
-    private synchronized Reply nextScripted() {
+    private synchronized Reply nextScripted(Request req) {
+        Object first = req.messages().isEmpty() ? null : Json.at(req.messages().getFirst(), "content");
+        String opening = Request.textOf(first);
+        for (var e : routed.entrySet()) {
+            if (opening.contains(e.getKey())) return e.getValue().isEmpty() ? null : e.getValue().removeFirst();
+        }
         return queue.isEmpty() ? null : queue.removeFirst();
     }
 
@@ -301,7 +327,7 @@ final class FakeMessagesApi implements AutoCloseable {
                 var req = new Request(Instant.now(), method, path, Map.copyOf(headers), body, json,
                         hasTools ? Kind.CONVERSATION : Kind.SIDE);
                 if (hasTools) {
-                    Reply r = nextScripted();
+                    Reply r = nextScripted(req);
                     if (r == null) r = new Reply(List.of(new Text(defaultText)), 0, null, null);
                     record(req);
                     answer(ex, req, r);
@@ -507,6 +533,7 @@ final class FakeMessagesApi implements AutoCloseable {
         handedOut.forEach(Reply::release);
         synchronized (this) {
             queue.forEach(Reply::release);
+            routed.values().forEach(l -> l.forEach(Reply::release));
         }
         server.stop(0);
         executor.shutdownNow();

@@ -86,7 +86,7 @@ class SandboxTest {
     @Test
     void theBuiltInLauncherRunsTheBackendUnderAPrivatePolicyFile() throws IOException {
         Sandbox.Wrapped w = wrap(sandbox(7, null), List.of("sh", "-i"));
-        List<String> argv = w.plan().argv();
+        List<String> argv = afterPath(w);
         Path policy = stateDir.resolve("sandbox/" + ID + ".policy");
         assertEquals(Path.of(System.getProperty("java.home"), "bin", "java").toString(), argv.getFirst());
         assertTrue(argv.containsAll(List.of("--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Xshare:auto")), argv.toString());
@@ -302,6 +302,21 @@ class SandboxTest {
     }
 
     @Test
+    void plan9portsNinepStaysFirstWhenTheSessionCanRunItElseOursComesFirst() throws IOException {
+        Path plan9 = Files.createDirectories(home.resolve("plan9/bin"));
+        Path nine = plan9.resolve("9p");
+        Files.writeString(nine, "#!/bin/sh\n");
+        nine.toFile().setExecutable(true);
+        String ours = stateDir.resolve("sandbox/9p/bin").toString();
+        Map<String, String> path = Map.of("PATH", plan9 + ":/usr/bin:/bin");
+        Sandbox.Wrapped unreadable = sandbox(7, null).wrap(plan(List.of("sh"), path), spec("sh", List.of("sh"), List.of(), Map.of()), ID, cwd, runDir);
+        assertEquals(ours + ":" + plan9 + ":/usr/bin:/bin", unreadable.plan().env().get("PATH"), "a 9p the sandbox cannot run is passed over");
+        config("filesystem: {rox: [/usr, /bin, \"" + home.resolve("plan9") + "\"]}\n");
+        Sandbox.Wrapped runnable = sandbox(7, null).wrap(plan(List.of("sh"), path), spec("sh", List.of("sh"), List.of(), Map.of()), ID, cwd, runDir);
+        assertEquals(plan9 + ":/usr/bin:/bin:" + ours, runnable.plan().env().get("PATH"), "plan9port's 9p is the one agents run");
+    }
+
+    @Test
     void addExecAllowsTheScriptAnInterpreterRuns() throws IOException {
         Path script = Files.createDirectories(tmp.toRealPath().resolve("testagent")).resolve("anvillm-testagent");
         Files.writeString(script, "// a node program\n");
@@ -330,7 +345,7 @@ class SandboxTest {
         Files.createDirectories(cwd.resolve("docs"));
         Path landrun = fakeLandrun();
         Sandbox.Wrapped w = wrap(sandbox(7, landrun), List.of("sh", "-i"));
-        List<String> a = w.plan().argv();
+        List<String> a = afterPath(w);
         assertEquals(List.of(landrun.toString(), "--log-level", "debug", "--best-effort", "--add-exec",
                 "--ro", cwd.resolve("docs").toString(), "--rox", "/usr", "--rw", "/dev/null", "--rwx", cwd.toString(),
                 "--rw", runDir.toString(), "--rwx", namespace.resolve("tmp").resolve(ID).toString(),
@@ -339,6 +354,18 @@ class SandboxTest {
                 "--env", "ANVILLM_HOOK_FILE", "--env", "IS_SANDBOX", "--env", "TMPDIR", "--env", "PS1", "--", "sh", "-i"), withoutAddExecRules(a));
         assertTrue(w.summary().startsWith("landlock ABI 7 via landrun (" + landrun + ")"), w.summary());
         assertFalse(Files.exists(stateDir.resolve("sandbox/" + ID + ".policy")), "no policy file for landrun");
+    }
+
+    /**
+     * The argv after env(1) sets the session's PATH (tmux would give the pane its own): the
+     * directory of the 9p client first, and the variable itself the same.
+     */
+    private List<String> afterPath(Sandbox.Wrapped w) {
+        List<String> argv = w.plan().argv();
+        String path = stateDir.resolve("sandbox/9p/bin") + ":/usr/bin:/bin";
+        assertEquals(List.of("/usr/bin/env", "PATH=" + path), argv.subList(0, 2));
+        assertEquals(path, w.plan().env().get("PATH"));
+        return argv.subList(2, argv.size());
     }
 
     /** add_exec may add a rox rule for the shell's real path; that is checked elsewhere. */
