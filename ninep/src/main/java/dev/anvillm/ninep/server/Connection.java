@@ -28,6 +28,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private final NinepServer server;
     private final Peer peer;
     private final Object principal;
+    /** What this connection may hold: decided at accept, by who its peer is. */
+    private final ServerLimits limits;
     private Channel channel;
     private volatile int msize;
     private final Map<Integer, Fid> fids = new HashMap<>();
@@ -35,11 +37,12 @@ final class Connection extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Message> outbox = new ArrayDeque<>();
     private boolean inRead;
 
-    Connection(NinepServer server, Peer peer, Object principal) {
+    Connection(NinepServer server, Peer peer, Object principal, ServerLimits limits) {
         this.server = server;
         this.peer = peer;
         this.principal = principal;
-        this.msize = server.limits().maxMsize();
+        this.limits = limits;
+        this.msize = limits.maxMsize();
     }
 
     int frameLimit() {
@@ -121,7 +124,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         reset();
-        server.connectionClosed();
+        server.connectionClosed(principal);
     }
 
     @Override
@@ -190,8 +193,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
 
     private void addFid(Fid f) throws NinepException {
         if (fids.containsKey(f.number())) throw new NinepException(NinepException.FID_IN_USE);
-        if (fids.size() >= server.limits().maxFids()) {
-            throw new NinepException("too many fids: clunk some (limit " + server.limits().maxFids() + ")");
+        if (fids.size() >= limits.maxFids()) {
+            throw new NinepException("too many fids: clunk some (limit " + limits.maxFids() + ")");
         }
         fids.put(f.number(), f);
     }
@@ -203,7 +206,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
             reply(new Rerror(v.tag(), "msize " + Integer.toUnsignedString(offered) + " too small; need at least " + ServerLimits.MIN_MSIZE));
             return;
         }
-        msize = Integer.compareUnsigned(offered, server.limits().maxMsize()) < 0 ? offered : server.limits().maxMsize();
+        msize = Integer.compareUnsigned(offered, limits.maxMsize()) < 0 ? offered : limits.maxMsize();
         String version = v.version().startsWith("9P2000") ? "9P2000" : "unknown";
         reply(new Rversion(v.tag(), msize, version));
     }
@@ -323,8 +326,8 @@ final class Connection extends ChannelInboundHandlerAdapter {
         synchronized (this) {
             if (pending.containsKey(r.tag())) throw new NinepException("tag " + r.tag() + " already in flight");
             // a clunk is never refused: the fid is already gone and its buffered write must be committed
-            if (!(r instanceof ClunkRequest) && pending.size() >= server.limits().maxInFlight()) {
-                throw new NinepException("too many requests in flight (limit " + server.limits().maxInFlight() + ")");
+            if (!(r instanceof ClunkRequest) && pending.size() >= limits.maxInFlight()) {
+                throw new NinepException("too many requests in flight (limit " + limits.maxInFlight() + ")");
             }
             pending.put(r.tag(), r);
         }

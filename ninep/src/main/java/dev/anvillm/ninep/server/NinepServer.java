@@ -42,6 +42,7 @@ public final class NinepServer implements AutoCloseable {
     private final Attacher attacher;
     private final Access access;
     private final ServerLimits limits;
+    private final Admission admission;
     private final AtomicInteger connections = new AtomicInteger();
     private final EventLoopGroup group;
     private final Channel listener;
@@ -52,6 +53,7 @@ public final class NinepServer implements AutoCloseable {
         this.attacher = attacher;
         this.access = access;
         this.limits = limits;
+        this.admission = access instanceof Admission a ? a : Admission.total(limits);
         if (!Epoll.isAvailable()) {
             throw new IOException("epoll transport unavailable: " + Epoll.unavailabilityCause());
         }
@@ -92,7 +94,10 @@ public final class NinepServer implements AutoCloseable {
 
     public int connections() { return connections.get(); }
 
-    void connectionClosed() { connections.decrementAndGet(); }
+    void connectionClosed(Object principal) {
+        connections.decrementAndGet();
+        admission.closed(principal);
+    }
 
     private void accept(EpollDomainSocketChannel ch) {
         Peer peer;
@@ -117,13 +122,21 @@ public final class NinepServer implements AutoCloseable {
             ch.close();
             return;
         }
-        if (connections.incrementAndGet() > limits.maxConnections()) {
-            connections.decrementAndGet();
-            LOG.log(System.Logger.Level.WARNING, "refusing {0}: {1} connections already open", peer, limits.maxConnections());
+        ServerLimits own;
+        try {
+            own = admission.open(principal);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "admission failed for " + peer, e);
             ch.close();
             return;
         }
-        Connection conn = new Connection(this, peer, principal);
+        if (own == null) {
+            LOG.log(System.Logger.Level.WARNING, "refusing {0}: no room left for {1}", peer, principal);
+            ch.close();
+            return;
+        }
+        connections.incrementAndGet();
+        Connection conn = new Connection(this, peer, principal, own);
         ch.pipeline().addLast("frames", new FrameDecoder(conn));
         ch.pipeline().addLast("encoder", new MessageToByteEncoder<Message>(Message.class) {
             @Override
