@@ -59,6 +59,8 @@ final class ControlClient {
     private final Deque<Request> pending = new ArrayDeque<>();
     private final Consumer<String> onOutput;
     private volatile boolean alive = true;
+    /** Completed when the client's own first command (the new-session or attach) has run. */
+    private final CompletableFuture<Void> attached = new CompletableFuture<>();
 
     /**
      * Starts {@code tmux -S socket -f /dev/null -u -C new-session -A -s session ...} (-u: the
@@ -91,6 +93,25 @@ final class ControlClient {
                 onExit.run();
             }
         });
+        // commands sent before the client is attached run with no current session, and those
+        // that look one up (list-windows, even with -a) fail: wait for it
+        try {
+            attached.get(timeoutMs(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            process.destroyForcibly();
+            throw new Tmux.TmuxException("tmux control client: " + e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            process.destroyForcibly();
+            throw new Tmux.TmuxException("tmux control client did not attach within " + timeoutMs() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new Tmux.TmuxException("interrupted while starting the tmux control client");
+        }
+    }
+
+    private static long timeoutMs() {
+        return 10_000;
     }
 
     boolean alive() {
@@ -181,6 +202,7 @@ final class ControlClient {
     }
 
     private void ended() {
+        attached.completeExceptionally(new IOException("it exited"));
         synchronized (pending) {
             alive = false;
             for (Request r : pending) r.done.completeExceptionally(new Tmux.TmuxException("tmux control client has exited"));
@@ -199,6 +221,7 @@ final class ControlClient {
         ByteArrayOutputStream lineBuf = new ByteArrayOutputStream(256);
         byte[] buf = new byte[65536];
         String blockId = null; // "time number" of the open block
+        StringBuilder own = new StringBuilder(); // what the client's own first command said
         Request blockFor = null;
         int n;
         while ((n = in.read(buf)) > 0) {
@@ -212,11 +235,17 @@ final class ControlClient {
                 if (blockId != null) {
                     if ((line.startsWith("%end ") || line.startsWith("%error ")) && blockId.equals(idOf(line))) {
                         boolean error = line.startsWith("%error ");
+                        if (blockFor == null && !attached.isDone()) {
+                            if (error) attached.completeExceptionally(new IOException("cannot attach: " + own.toString().strip()));
+                            else attached.complete(null);
+                        }
                         blockId = null;
                         if (blockFor != null) finish(blockFor, error);
                         blockFor = null;
                     } else if (blockFor != null) {
                         blockFor.out.append(line).append('\n');
+                    } else if (!attached.isDone()) {
+                        own.append(line).append('\n');
                     }
                 } else if (line.startsWith("%begin ")) {
                     blockId = idOf(line);
