@@ -24,6 +24,9 @@ final class Guard {
     static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self';"
             + " object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+    /** Set on a request answered by {@link #answer}: the error pages leave it alone. */
+    static final String ANSWERED = "anvilweb.answered";
+
     private final byte[] token;
     private final String tokenText;
     private final boolean readOnly;
@@ -135,6 +138,7 @@ final class Guard {
 
     /** The body of a refusal: JSON for the API, a line of text for a person. */
     static void answer(Refused r, Context ctx) {
+        ctx.attribute(ANSWERED, true);
         ctx.status(r.status);
         if (r.location != null) {
             ctx.header("Location", r.location);

@@ -46,7 +46,9 @@ public final class WebServer implements AutoCloseable {
                 config.routes.get(asset.getKey(), ctx -> ctx.contentType(asset.getValue()).result(body));
             }
             api.routes(config.routes);
-            config.routes.error(404, ctx -> Guard.answer(new Refused(404, "no such page: " + ctx.path()), ctx));
+            config.routes.error(404, ctx -> {
+                if (ctx.attribute(Guard.ANSWERED) == null) Guard.answer(new Refused(404, "no such page: " + ctx.path()), ctx);
+            });
         });
     }
 
