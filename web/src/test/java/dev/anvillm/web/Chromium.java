@@ -16,6 +16,9 @@ public final class Chromium {
     public static final Path BINARY = Path.of("/usr/bin/chromium");
     public static final Path DRIVER = Path.of("/usr/bin/chromedriver");
 
+    /** Selenium's own logger, held so its level stays: it warns of DevTools versions it lacks, which nothing here uses. */
+    private static final java.util.logging.Logger SELENIUM = java.util.logging.Logger.getLogger("org.openqa.selenium");
+
     private Chromium() {}
 
     /** Fails (never skips) when Chromium is not installed: bin/test installs it. */
@@ -29,6 +32,7 @@ public final class Chromium {
     /** A browser with a fresh profile under {@code profile}, its window {@code width}×{@code height}. */
     public static ChromeDriver start(Path profile, int width, int height) throws IOException {
         requireInstalled();
+        SELENIUM.setLevel(java.util.logging.Level.SEVERE);
         Files.createDirectories(profile);
         ChromeOptions o = new ChromeOptions();
         o.setBinary(BINARY.toFile());
