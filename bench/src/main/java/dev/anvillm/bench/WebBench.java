@@ -24,6 +24,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+
+import static dev.anvillm.bench.TuiBench.median;
+import static dev.anvillm.bench.TuiBench.pct;
+import static dev.anvillm.bench.TuiBench.rssKb;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -195,26 +199,9 @@ public final class WebBench {
         return n;
     }
 
-    private static long rssKb(long pid) throws IOException {
-        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D", ""));
-        }
-        return -1;
-    }
-
     private static void removeAll(Path dir) throws IOException {
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
-    }
-
-    private static double median(List<Double> v) {
-        return pct(v, 0.5);
-    }
-
-    private static double pct(List<Double> v, double p) {
-        List<Double> s = new ArrayList<>(v);
-        Collections.sort(s);
-        return s.get(Math.min(s.size() - 1, (int) Math.floor(p * s.size())));
     }
 }
