@@ -107,7 +107,7 @@ public final class WebBench {
                 Thread.ofVirtual().start(() -> drain(in));
             }
             List<Double> crowded = eventToDom(c, b, first, "crowd", 40);
-            int conns = unixSockets(web.pid());
+            int conns = connectionsTo(d.socket(), web.pid());
             long rss = rssKb(web.pid());
 
             System.out.printf("page load event                     median %7.1f ms  (min %.1f)%n", median(loaded), Collections.min(loaded));
@@ -177,25 +177,27 @@ public final class WebBench {
         }
     }
 
-    /** The Unix-domain sockets process {@code pid} holds: its 9P connections to the daemon. */
-    private static int unixSockets(long pid) throws IOException {
-        Set<String> unix = new HashSet<>();
-        List<String> lines = Files.readAllLines(Path.of("/proc/net/unix"));
-        for (String l : lines.subList(1, lines.size())) {
-            String[] f = l.strip().split("\\s+");
-            if (f.length > 6) unix.add(f[6]);
-        }
-        int n = 0;
+    /** Process {@code pid}'s connections to the daemon's socket: the daemon's ends (ss -x) whose peers are its sockets. */
+    private static int connectionsTo(Path socket, long pid) throws Exception {
+        Set<String> own = new HashSet<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
             for (Path fd : fds.toList()) {
                 try {
                     String t = Files.readSymbolicLink(fd).toString();
-                    if (t.startsWith("socket:[") && unix.contains(t.substring(8, t.length() - 1))) n++;
+                    if (t.startsWith("socket:[")) own.add(t.substring(8, t.length() - 1));
                 } catch (IOException gone) {
                     // closed meanwhile
                 }
             }
         }
+        Process ss = new ProcessBuilder("ss", "-xn").redirectErrorStream(true).start();
+        int n = 0;
+        for (String line : new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            // u_str ESTAB 0 0 <local path> <local inode> <peer> <peer inode>
+            String[] f = line.strip().split("\\s+");
+            if (f.length >= 8 && f[4].equals(socket.toString()) && own.contains(f[7])) n++;
+        }
+        ss.waitFor();
         return n;
     }
 

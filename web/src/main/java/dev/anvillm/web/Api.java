@@ -63,10 +63,10 @@ final class Api {
                 return null;
             }));
         });
-        r.sse("/api/sessions/{id}/log", sse -> hub.open(sse, false, sse.ctx().pathParam("id"), Set.of("log", "end"), "end"));
+        r.sse("/api/sessions/{id}/log", sse -> hub.open(Sink.of(sse), false, sse.ctx().pathParam("id"), Set.of("log", "end"), "end"));
         r.sse("/api/events", sse -> {
             String watch = sse.ctx().queryParam("watch");
-            hub.open(sse, true, watch == null || watch.isBlank() ? null : watch, null, null);
+            hub.open(Sink.of(sse), true, watch == null || watch.isBlank() ? null : watch, null, null);
         });
         r.exception(ClientException.class, (e, ctx) -> Guard.answer(refusal(e), ctx));
     }

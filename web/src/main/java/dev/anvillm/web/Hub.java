@@ -4,7 +4,6 @@ import dev.anvillm.client.AgentClient;
 import dev.anvillm.client.Event;
 import dev.anvillm.client.LiveSessions;
 import dev.anvillm.client.Session;
-import io.javalin.http.sse.SseClient;
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -60,8 +59,7 @@ final class Hub implements LiveSessions.Listener, AutoCloseable {
      * of session {@code watch} when not null; {@code wants} limits the event names (null: all),
      * and the stream ends after event {@code last} (null: never).
      */
-    synchronized void open(SseClient sse, boolean table, String watch, Set<String> wants, String last) {
-        sse.keepAlive();
+    synchronized void open(Sink sse, boolean table, String watch, Set<String> wants, String last) {
         Page[] self = new Page[1];
         Page p = new Page(sse, wants, last, watch, () -> leave(self[0]));
         self[0] = p;

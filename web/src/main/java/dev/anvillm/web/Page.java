@@ -1,7 +1,5 @@
 package dev.anvillm.web;
 
-import io.javalin.http.sse.SseClient;
-
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -19,7 +17,7 @@ final class Page {
     private static final Message PING = new Message("", null);
     private static final Message END = new Message("", null);
 
-    private final SseClient sse;
+    private final Sink sse;
     /** The event names this stream carries; null for all. */
     private final Set<String> wants;
     /** After this event the stream ends (a followed log that ended), or null. */
@@ -30,14 +28,14 @@ final class Page {
     private final Runnable gone;
     private volatile boolean closed;
 
-    Page(SseClient sse, Set<String> wants, String last, String watch, Runnable gone) {
+    Page(Sink sse, Set<String> wants, String last, String watch, Runnable gone) {
         this.sse = sse;
         this.wants = wants;
         this.last = last;
         this.watch = watch;
         this.gone = gone;
         sse.onClose(this::close);
-        Thread.ofVirtual().name("sse " + sse.ctx().ip()).start(this::write);
+        Thread.ofVirtual().name("event stream").start(this::write);
     }
 
     boolean wants(String event) {
@@ -60,9 +58,9 @@ final class Page {
             while (!closed) {
                 Message m = queue.take();
                 if (m == END) break;
-                if (m == PING) sse.sendComment("ping");
-                else sse.sendEvent(m.event, m.data);
-                if (sse.terminated() || m.event.equals(last)) break;
+                if (m == PING) sse.comment("ping");
+                else sse.event(m.event, m.data);
+                if (sse.broken() || m.event.equals(last)) break;
             }
         } catch (InterruptedException e) {
             // shutting down
