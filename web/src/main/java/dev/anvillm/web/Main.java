@@ -6,6 +6,7 @@ import dev.anvillm.ninep.client.NamespaceException;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -102,6 +103,11 @@ public final class Main {
                     + " drives your agents, in clear text (no TLS)");
         }
         Path socket = ns.socket("agent");
+        try (ServerSocket probe = new ServerSocket(address.port(), 1, InetAddress.getByName(address.host()))) {
+            // said here in one line, before the server would log its own failure at length
+        } catch (IOException e) {
+            fail(1, "cannot serve on " + address.host() + ":" + address.port() + ": " + e.getMessage() + "; choose another with --addr");
+        }
         WebServer web;
         try {
             web = WebServer.start(address.host(), address.port(), Guard.newToken(), readOnly, new AgentClient(socket));

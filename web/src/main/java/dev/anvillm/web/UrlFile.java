@@ -48,6 +48,7 @@ final class UrlFile {
 
     /** The URL of the instance that still runs, or an exception saying there is none. */
     static String read(Namespace ns) throws IOException {
+        if (!Files.exists(ns.dir())) throw new IOException("no anvilweb running for name space " + ns.dir() + "; start one with: anvilweb");
         ns.requirePrivate();
         List<String> lines;
         try {
