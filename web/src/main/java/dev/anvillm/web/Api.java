@@ -63,6 +63,12 @@ final class Api {
                 return null;
             }));
         });
+        // streams name their session as the other routes do (checked before the stream starts)
+        r.before("/api/sessions/{id}/log", Api::id);
+        r.before("/api/events", ctx -> {
+            String watch = ctx.queryParam("watch");
+            if (watch != null && !watch.isBlank()) checkId(watch);
+        });
         r.sse("/api/sessions/{id}/log", sse -> hub.open(Sink.of(sse), false, sse.ctx().pathParam("id"), Set.of("log", "end"), "end"));
         r.sse("/api/events", sse -> {
             String watch = sse.ctx().queryParam("watch");
@@ -92,7 +98,10 @@ final class Api {
 
     /** The session named in the path: an id or an alias, as the tree takes them. */
     private static String id(Context ctx) {
-        String id = ctx.pathParam("id");
+        return checkId(ctx.pathParam("id"));
+    }
+
+    private static String checkId(String id) {
         if (!id.matches("[A-Za-z0-9_-]{1,64}")) throw new Refused(400, "no session '" + id + "' (an id or an alias: 1-64 of A-Za-z0-9_-)");
         return id;
     }

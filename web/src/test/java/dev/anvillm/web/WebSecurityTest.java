@@ -183,6 +183,9 @@ class WebSecurityTest {
         RawHttp.Response missing = post("/api/sessions/nosuch/ctl", "{\"command\":\"stop\"}", "Content-Type", "application/json", "Authorization", auth);
         assertEquals(404, missing.status());
         assertEquals("{\"error\":\"no session 'nosuch' (see agent/list)\"}", missing.body());
+        RawHttp.Response odd = get("/api/events?watch=..%2Fctl", "Accept", "text/event-stream", "Authorization", auth);
+        assertEquals(400, odd.status());
+        assertTrue(odd.body().contains("no session '../ctl'"), odd.body());
         RawHttp.Response word = post("/api/sessions/api/ctl", "{\"command\":\"rm -rf\"}", "Content-Type", "application/json", "Authorization", auth);
         assertEquals(400, word.status());
         assertTrue(word.body().contains("unknown command"), word.body());
