@@ -197,7 +197,11 @@ function showDetail() {
   $('#d-name').textContent = s.alias ? s.alias + ' (' + s.id + ')' : s.id;
   const st = $('#d-state');
   st.className = 'badge s-' + s.state;
-  st.textContent = s.state === 'waiting' ? 'waiting — answer it in the terminal (anvillm attach ' + s.id + ')' : s.state;
+  st.textContent = s.state === 'waiting' ? 'waiting — needs you' : s.state;
+  const hint = $('#d-hint');
+  hint.hidden = s.state !== 'waiting';
+  hint.textContent = 'A question or a permission dialog is on its screen: answer it in a terminal with `anvillm attach '
+    + s.id + '`. Prompts sent meanwhile wait in the queue.';
   $('#d-facts').textContent = (s.backend || '…') + ' · pid ' + (s.pid || '—') + ' · ' + s.cwd;
 }
 

@@ -84,6 +84,14 @@ class WebPageTest {
         }
     }
 
+    private String contextOf(String id) {
+        try {
+            return d.client.context(id);
+        } catch (dev.anvillm.client.ClientException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void login() throws Exception {
         b.get(web.url());
         await("the token gone from the address", () -> !b.getCurrentUrl().contains("token"));
@@ -124,10 +132,18 @@ class WebPageTest {
         await("the reply", () -> text("#reply").contains("echo: hello from the page"));
         await("the log", () -> text("#log").contains("USER: hello from the page"));
         assertTrue(text("#status").contains("prompt sent"), text("#status"));
+        await("the screen", () -> text("#screen").contains("> hello from the page"));
         screenshot("anvilweb.png");
 
-        // a daemon error is shown as its one line
+        // context, written through the page, read back from the tree
         b.findElement(By.id("edit-box")).click();
+        WebElement context = b.findElement(By.id("context"));
+        context.sendKeys("You review Go code.");
+        b.findElement(By.cssSelector("#context-form button")).click();
+        await("the context saved", () -> contextOf(made).equals("You review Go code."));
+        assertTrue(text("#status").contains("context saved"), text("#status"));
+
+        // a daemon error is shown as its one line
         WebElement alias = b.findElement(By.id("alias"));
         alias.clear();
         alias.sendKeys("behind");
@@ -190,5 +206,40 @@ class WebPageTest {
         String after = d.client.create("quick", d.project.toString(), "after");
         await("a session made after the restart", () -> rowText(after).contains("after"));
         assertEquals(1, web.streams(), "one event stream for the page");
+    }
+
+    @Test
+    void aWaitingSessionStandsOutAndInterruptEndsItsTurn() throws Exception {
+        String id = d.client.create("quick", d.project.toString(), "asker");
+        d.awaitState(id, State.IDLE);
+        login();
+        await("its row", () -> row(id) != null);
+        row(id).click();
+        await("it selected", () -> text("#d-name").contains("asker"));
+        b.findElement(By.id("prompt")).sendKeys("/ask Deploy to production?");
+        b.findElement(By.cssSelector("#prompt-form button[type=submit]")).click();
+        await("the row marked waiting", () -> row(id).getAttribute("class").contains("waiting") && rowText(id).contains("waiting — needs you"));
+        assertTrue(text("#d-hint").contains("anvillm attach " + id), text("#d-hint"));
+        screenshot("anvilweb-waiting.png");
+        b.findElement(By.cssSelector("[data-ctl='interrupt']")).click();
+        d.awaitState(id, State.IDLE);
+        await("the row back to idle", () -> !row(id).getAttribute("class").contains("waiting") && rowText(id).contains("idle"));
+    }
+
+    @Test
+    void aReadOnlyPageShowsEverythingAndOffersNothingThatChangesIt() throws Exception {
+        String id = d.client.create("quick", d.project.toString(), "watched");
+        d.awaitState(id, State.IDLE);
+        d.client.prompt(id, "seen from afar");
+        web.close();
+        web = WebServer.start("127.0.0.1", 0, Guard.newToken(), true, new AgentClient(d.ns.socket()));
+        login();
+        await("its row", () -> rowText(id).contains("watched"));
+        row(id).click();
+        await("its reply", () -> text("#reply").contains("echo: seen from afar"));
+        assertTrue(b.findElement(By.id("mode")).isDisplayed(), "the page says it is read-only");
+        for (String css : new String[] {"#new", "#prompt", "[data-ctl='stop']", "#kill", "#alias", "#context"}) {
+            assertFalse(b.findElement(By.cssSelector(css)).isDisplayed(), css + " shown on a read-only page");
+        }
     }
 }
