@@ -69,10 +69,10 @@ final class Api {
             String watch = ctx.queryParam("watch");
             if (watch != null && !watch.isBlank()) checkId(watch);
         });
-        r.sse("/api/sessions/{id}/log", sse -> hub.open(Sink.of(sse), false, sse.ctx().pathParam("id"), Set.of("log", "end"), "end"));
+        r.sse("/api/sessions/{id}/log", sse -> hub.open(Sink.of(sse), sse.ctx().pathParam("id"), Set.of("log", "end"), "end"));
         r.sse("/api/events", sse -> {
             String watch = sse.ctx().queryParam("watch");
-            hub.open(Sink.of(sse), true, watch == null || watch.isBlank() ? null : watch, null, null);
+            hub.open(Sink.of(sse), watch == null || watch.isBlank() ? null : watch, null, null);
         });
         r.exception(ClientException.class, (e, ctx) -> Guard.answer(refusal(e), ctx));
     }

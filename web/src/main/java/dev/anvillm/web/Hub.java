@@ -55,16 +55,16 @@ final class Hub implements LiveSessions.Listener, AutoCloseable {
     }
 
     /**
-     * Opens a stream on {@code sse}: the table and its changes when {@code table}, plus the feed
-     * of session {@code watch} when not null; {@code wants} limits the event names (null: all),
-     * and the stream ends after event {@code last} (null: never).
+     * Opens a stream on {@code sse}: the table and its changes, every event, and the feed of
+     * session {@code watch} when not null; {@code wants} limits the event names (null: all), and
+     * the stream ends after event {@code last} (null: never).
      */
-    synchronized void open(Sink sse, boolean table, String watch, Set<String> wants, String last) {
+    synchronized void open(Sink sse, String watch, Set<String> wants, String last) {
         Page[] self = new Page[1];
         Page p = new Page(sse, wants, last, watch, () -> leave(self[0]));
         self[0] = p;
         pages.add(p);
-        if (table) p.send("table", nowJson);
+        p.send("table", nowJson);
         if (watch != null) {
             SessionFeed f = feeds.get(watch);
             if (f == null) {

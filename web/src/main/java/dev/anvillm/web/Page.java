@@ -17,7 +17,7 @@ final class Page {
     private static final Message PING = new Message("", null);
     private static final Message END = new Message("", null);
 
-    private final Sink sse;
+    private final Sink sink;
     /** The event names this stream carries; null for all. */
     private final Set<String> wants;
     /** After this event the stream ends (a followed log that ended), or null. */
@@ -28,17 +28,17 @@ final class Page {
     private final Runnable gone;
     private volatile boolean closed;
 
-    Page(Sink sse, Set<String> wants, String last, String watch, Runnable gone) {
-        this.sse = sse;
+    Page(Sink sink, Set<String> wants, String last, String watch, Runnable gone) {
+        this.sink = sink;
         this.wants = wants;
         this.last = last;
         this.watch = watch;
         this.gone = gone;
-        sse.onClose(this::close);
+        sink.onClose(this::close);
         Thread.ofVirtual().name("event stream").start(this::write);
     }
 
-    boolean wants(String event) {
+    private boolean wants(String event) {
         return wants == null || wants.contains(event);
     }
 
@@ -58,9 +58,9 @@ final class Page {
             while (!closed) {
                 Message m = queue.take();
                 if (m == END) break;
-                if (m == PING) sse.comment("ping");
-                else sse.event(m.event, m.data);
-                if (sse.broken() || m.event.equals(last)) break;
+                if (m == PING) sink.comment("ping");
+                else sink.event(m.event, m.data);
+                if (sink.broken() || m.event.equals(last)) break;
             }
         } catch (InterruptedException e) {
             // shutting down
@@ -76,12 +76,8 @@ final class Page {
         queue.offer(END);
         // never under the caller's locks (a hub or feed handing out an event)
         Thread.ofVirtual().name("sse close").start(() -> {
-            sse.close();
+            sink.close();
             gone.run();
         });
-    }
-
-    boolean closed() {
-        return closed;
     }
 }

@@ -105,9 +105,9 @@ class WebStreamsTest {
         Frozen frozen = new Frozen();
         Reading reading = new Reading();
         Closed closed = new Closed();
-        hub.open(frozen, true, null, null, null);
-        hub.open(reading, true, null, null, null);
-        hub.open(closed, true, null, null, null);
+        hub.open(frozen, null, null, null);
+        hub.open(reading, null, null, null);
+        hub.open(closed, null, null, null);
         TestDaemon.await("the closed tab forgotten after its first write", () -> closed.closed && hub.pageCount() == 2, () -> hub.pageCount() + " pages");
 
         int n = Page.QUEUE + 10;
