@@ -63,6 +63,43 @@ class WebCommandTest {
         assertFalse(Files.exists(ns.dir().resolve(UrlFile.NAME)));
     }
 
+    private ProcessBuilder anvilweb(String... args) {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(java.util.List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("NAMESPACE", tmp.resolve("ns").toString());
+        return pb;
+    }
+
+    private static String run(ProcessBuilder pb) throws Exception {
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        return p.exitValue() + " " + out;
+    }
+
+    @Test
+    void anvilwebPrintsItsUrlAndUrlPrintsItAgainUntilItStops() throws Exception {
+        Process web = anvilweb("--addr", "127.0.0.1:0").redirectError(tmp.resolve("err").toFile()).start();
+        try {
+            String url = new java.io.BufferedReader(new java.io.InputStreamReader(web.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine();
+            assertNotNull(url, "no URL; stderr: " + Files.readString(tmp.resolve("err")));
+            assertTrue(url.matches("http://127\\.0\\.0\\.1:\\d+/\\?token=[0-9a-f]{32}"), url);
+            assertEquals("0 " + url + "\n", run(anvilweb("url")));
+            web.destroy(); // SIGTERM, as a service manager or Ctrl-C stops it
+            assertTrue(web.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            String after = run(anvilweb("url"));
+            assertTrue(after.startsWith("1 anvilweb: no anvilweb running"), after);
+            assertEquals(1, after.strip().lines().count(), "one line: " + after);
+        } finally {
+            web.destroyForcibly();
+        }
+        String bad = run(anvilweb("--addr", "0.0.0.0:8080"));
+        assertTrue(bad.startsWith("2 anvilweb: anvilweb serves one address"), bad);
+        assertEquals(1, bad.strip().lines().count(), bad);
+    }
+
     @Test
     void tokensAre128RandomBits() {
         String a = Guard.newToken();
