@@ -337,6 +337,8 @@ $('#new').addEventListener('click', async () => {
     o.disabled = !b.available;
     sel.appendChild(o);
   }
+  const off = backends.filter((b) => !b.available);
+  $('#new-unavailable').textContent = off.length ? 'Cannot start here: ' + off.map((b) => b.name + ' (' + b.note + ')').join('; ') : '';
   const first = backends.find((b) => b.available);
   if (first) sel.value = first.name;
   backendNote();

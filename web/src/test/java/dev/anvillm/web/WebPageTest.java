@@ -117,6 +117,8 @@ class WebPageTest {
         Select backend = new Select(b.findElement(By.id("new-backend")));
         assertTrue(backend.getOptions().stream().anyMatch(o -> o.getText().contains("unavailable") && !o.isEnabled()),
                 "backends that cannot start here are shown, not offered");
+        String off = backend.getOptions().stream().filter(o -> !o.isEnabled()).findFirst().orElseThrow().getAttribute("value");
+        assertTrue(text("#new-unavailable").contains(off + " ("), "why " + off + " cannot start: " + text("#new-unavailable"));
         backend.selectByValue("quick");
         b.findElement(By.id("new-dir")).sendKeys(d.project.toString());
         b.findElement(By.id("new-alias")).sendKeys("fromweb");
@@ -125,6 +127,14 @@ class WebPageTest {
         String made = madeFromWeb();
         await("its row", () -> rowText(made).contains("fromweb"));
         await("it selected and idle", () -> text("#d-name").contains("fromweb") && text("#d-state").equals("idle"));
+
+        // the filter, reached by its key
+        b.findElement(By.tagName("body")).sendKeys("/");
+        b.switchTo().activeElement().sendKeys("behind");
+        await("only the matching row", () -> row(made).getAttribute("hidden") != null && row(behind).isDisplayed());
+        b.findElement(By.id("filter")).clear();
+        b.findElement(By.id("filter")).sendKeys(" ");
+        await("every row again", () -> row(made).isDisplayed() && row(behind).isDisplayed());
 
         // a prompt, and the reply arriving by itself
         b.findElement(By.id("prompt")).sendKeys("hello from the page");
