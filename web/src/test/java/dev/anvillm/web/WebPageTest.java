@@ -84,6 +84,18 @@ class WebPageTest {
         }
     }
 
+    /** A session of {@code backend} made idle over 9P, the page logged in, and the session selected (Enter on its row, or a click). */
+    private String selectNew(String backend, String alias, boolean byKeyboard) throws Exception {
+        String id = d.client.create(backend, d.project.toString(), alias);
+        d.awaitState(id, State.IDLE);
+        login();
+        await("its row", () -> row(id) != null);
+        if (byKeyboard) row(id).sendKeys("\n");
+        else row(id).click();
+        await("it selected", () -> text("#d-name").contains(alias));
+        return id;
+    }
+
     private String contextOf(String id) {
         try {
             return d.client.context(id);
@@ -184,12 +196,7 @@ class WebPageTest {
 
     @Test
     void aPromptToABusySessionIsQueuedAndThePageShowsTheQueue() throws Exception {
-        String id = d.client.create("slow", d.project.toString(), "slowpoke");
-        d.awaitState(id, State.IDLE);
-        login();
-        await("its row", () -> row(id) != null);
-        row(id).sendKeys("\n"); // keyboard: Enter on the row selects it
-        await("it selected", () -> text("#d-name").contains("slowpoke"));
+        String id = selectNew("slow", "slowpoke", true);
         WebElement prompt = b.findElement(By.id("prompt"));
         prompt.sendKeys("first");
         b.findElement(By.cssSelector("#prompt-form button[type=submit]")).click();
@@ -220,12 +227,7 @@ class WebPageTest {
 
     @Test
     void aWaitingSessionStandsOutAndInterruptEndsItsTurn() throws Exception {
-        String id = d.client.create("quick", d.project.toString(), "asker");
-        d.awaitState(id, State.IDLE);
-        login();
-        await("its row", () -> row(id) != null);
-        row(id).click();
-        await("it selected", () -> text("#d-name").contains("asker"));
+        String id = selectNew("quick", "asker", false);
         b.findElement(By.id("prompt")).sendKeys("/ask Deploy to production?");
         b.findElement(By.cssSelector("#prompt-form button[type=submit]")).click();
         await("the row marked waiting", () -> row(id).getAttribute("class").contains("waiting") && rowText(id).contains("waiting — needs you"));
