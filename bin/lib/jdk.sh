@@ -1,11 +1,13 @@
 # shellcheck shell=bash
-# Shared by bin/anvilsrv, bin/anvillm and bin/test (sourced, not run): find a JDK 25 and
+# Shared by bin/anvilsrv, bin/anvillm, bin/anvilweb and bin/test (sourced, not run): find a JDK 25 and
 # build the project when its jar is missing or older than the sources.
 
 ANVILLM_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ANVILLM_JAR=$ANVILLM_HOME/srv/target/anvillm.jar
 # the front-end commands (anvillm: the TUI, attach, 9p), without the daemon's classes
 ANVILLM_TUI_JAR=$ANVILLM_HOME/tui/target/anvillm-tui.jar
+# the web UI (anvilweb), also without the daemon's classes
+ANVILLM_WEB_JAR=$ANVILLM_HOME/web/target/anvilweb.jar
 
 # The major version of the java in JDK dir $1, or nothing.
 java_major() {
@@ -37,7 +39,7 @@ need_jdk() {
 # True when a jar is missing or a pom or main source is newer than it.
 jar_is_stale() {
 	local jar
-	for jar in "$ANVILLM_JAR" "$ANVILLM_TUI_JAR"; do
+	for jar in "$ANVILLM_JAR" "$ANVILLM_TUI_JAR" "$ANVILLM_WEB_JAR"; do
 		[ -f "$jar" ] || return 0
 		[ -z "$(find "$ANVILLM_HOME/pom.xml" "$ANVILLM_HOME"/*/pom.xml "$ANVILLM_HOME"/*/src/main \
 			-newer "$jar" -print -quit 2>/dev/null)" ] || return 0
@@ -110,6 +112,10 @@ run_main() {
 		local jsa
 		jsa=$(class_archive "$jar" "${main##*.}")
 		jvm=("@$ANVILLM_HOME/bin/lib/anvillm.jvm" -XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$jsa")
+		;;
+	dev.anvillm.web.*)
+		jar=$ANVILLM_WEB_JAR
+		jvm=("@$ANVILLM_HOME/bin/lib/anvilweb.jvm")
 		;;
 	esac
 	utf8_locale

@@ -174,18 +174,19 @@ public final class TuiBench {
         return out;
     }
 
-    private static long rssKb(long pid) throws IOException {
+    /** Resident memory of process {@code pid}, from /proc (also used by WebBench). */
+    static long rssKb(long pid) throws IOException {
         for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D", ""));
         }
         return -1;
     }
 
-    private static double median(List<Double> v) {
+    static double median(List<Double> v) {
         return pct(v, 0.5);
     }
 
-    private static double pct(List<Double> v, double p) {
+    static double pct(List<Double> v, double p) {
         List<Double> s = new ArrayList<>(v);
         Collections.sort(s);
         return s.get(Math.min(s.size() - 1, (int) Math.floor(p * s.size())));

@@ -1,0 +1,257 @@
+package dev.anvillm.web;
+
+import dev.anvillm.client.AgentClient;
+import dev.anvillm.client.Session;
+import dev.anvillm.client.State;
+import dev.anvillm.client.TestDaemon;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.Select;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The page in Debian's headless Chromium, driven as a person would, against the real daemon. */
+class WebPageTest {
+    @TempDir Path tmp;
+    TestDaemon d;
+    WebServer web;
+    ChromeDriver b;
+
+    @BeforeEach
+    void start() throws Exception {
+        Chromium.requireInstalled();
+        d = new TestDaemon(tmp);
+        web = WebServer.start("127.0.0.1", 0, Guard.newToken(), false, new AgentClient(d.ns.socket()));
+        b = Chromium.start(tmp.resolve("chromium"), 1200, 900);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (b != null) b.quit();
+        if (web != null) web.close();
+        if (d != null) d.close();
+    }
+
+    private void await(String what, BooleanSupplier ok) throws InterruptedException {
+        TestDaemon.await(what, () -> {
+            try {
+                return ok.getAsBoolean();
+            } catch (RuntimeException e) {
+                return false; // an element replaced meanwhile: look again
+            }
+        }, () -> b.findElement(By.tagName("body")).getText());
+    }
+
+    private WebElement row(String id) {
+        List<WebElement> r = b.findElements(By.cssSelector("#sessions tr[data-id='" + id + "']"));
+        return r.isEmpty() ? null : r.getFirst();
+    }
+
+    private String rowText(String id) {
+        WebElement r = row(id);
+        return r == null ? "" : r.getText();
+    }
+
+    private String text(String css) {
+        return b.findElement(By.cssSelector(css)).getText();
+    }
+
+    private void screenshot(String name) throws Exception {
+        Path out = Path.of("target", name);
+        Files.createDirectories(out.getParent());
+        Files.copy(b.getScreenshotAs(OutputType.FILE).toPath(), out, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private String madeFromWeb() {
+        try {
+            return d.client.list().stream().filter(s -> "fromweb".equals(s.alias())).findFirst().map(Session::id).orElse(null);
+        } catch (dev.anvillm.client.ClientException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A session of {@code backend} made idle over 9P, the page logged in, and the session selected (Enter on its row, or a click). */
+    private String selectNew(String backend, String alias, boolean byKeyboard) throws Exception {
+        String id = d.client.create(backend, d.project.toString(), alias);
+        d.awaitState(id, State.IDLE);
+        login();
+        await("its row", () -> row(id) != null);
+        if (byKeyboard) row(id).sendKeys("\n");
+        else row(id).click();
+        await("it selected", () -> text("#d-name").contains(alias));
+        return id;
+    }
+
+    private String contextOf(String id) {
+        try {
+            return d.client.context(id);
+        } catch (dev.anvillm.client.ClientException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void login() throws Exception {
+        b.get(web.url());
+        await("the token gone from the address", () -> !b.getCurrentUrl().contains("token"));
+        Cookie c = b.manage().getCookieNamed("anvilweb-" + web.port());
+        assertNotNull(c, "the login cookie");
+        assertTrue(c.isHttpOnly());
+        assertEquals("Strict", c.getSameSite());
+    }
+
+    @Test
+    void aPersonLogsInWatchesCreatesPromptsStopsAndKills() throws Exception {
+        login();
+        await("the empty table", () -> b.findElement(By.id("empty")).isDisplayed());
+
+        // behind the page's back, over 9P: the table follows without a reload
+        String behind = d.client.create("quick", d.project.toString(), "behind");
+        await("the row of a session made elsewhere", () -> rowText(behind).contains("behind"));
+        await("its state idle", () -> rowText(behind).contains("idle"));
+
+        // a session from the dialog
+        b.findElement(By.id("new")).click();
+        await("the dialog", () -> b.findElement(By.id("new-dialog")).isDisplayed());
+        Select backend = new Select(b.findElement(By.id("new-backend")));
+        assertTrue(backend.getOptions().stream().anyMatch(o -> o.getText().contains("unavailable") && !o.isEnabled()),
+                "backends that cannot start here are shown, not offered");
+        String off = backend.getOptions().stream().filter(o -> !o.isEnabled()).findFirst().orElseThrow().getAttribute("value");
+        assertTrue(text("#new-unavailable").contains(off + " ("), "why " + off + " cannot start: " + text("#new-unavailable"));
+        backend.selectByValue("quick");
+        b.findElement(By.id("new-dir")).sendKeys(d.project.toString());
+        b.findElement(By.id("new-alias")).sendKeys("fromweb");
+        b.findElement(By.id("new-create")).click();
+        await("the new session in the daemon", () -> madeFromWeb() != null);
+        String made = madeFromWeb();
+        await("its row", () -> rowText(made).contains("fromweb"));
+        await("it selected and idle", () -> text("#d-name").contains("fromweb") && text("#d-state").equals("idle"));
+
+        // the filter, reached by its key
+        b.findElement(By.tagName("body")).sendKeys("/");
+        b.switchTo().activeElement().sendKeys("behind");
+        await("only the matching row", () -> row(made).getAttribute("hidden") != null && row(behind).isDisplayed());
+        b.findElement(By.id("filter")).clear();
+        b.findElement(By.id("filter")).sendKeys(" ");
+        await("every row again", () -> row(made).isDisplayed() && row(behind).isDisplayed());
+
+        // a prompt, and the reply arriving by itself
+        b.findElement(By.id("prompt")).sendKeys("hello from the page");
+        b.findElement(By.cssSelector("#prompt-form button[type=submit]")).click();
+        await("the reply", () -> text("#reply").contains("echo: hello from the page"));
+        await("the log", () -> text("#log").contains("USER: hello from the page"));
+        assertTrue(text("#status").contains("prompt sent"), text("#status"));
+        await("the screen", () -> text("#screen").contains("> hello from the page"));
+        screenshot("anvilweb.png");
+
+        // context, written through the page, read back from the tree
+        b.findElement(By.id("edit-box")).click();
+        WebElement context = b.findElement(By.id("context"));
+        context.sendKeys("You review Go code.");
+        b.findElement(By.cssSelector("#context-form button")).click();
+        await("the context saved", () -> contextOf(made).equals("You review Go code."));
+        assertTrue(text("#status").contains("context saved"), text("#status"));
+
+        // a daemon error is shown as its one line
+        WebElement alias = b.findElement(By.id("alias"));
+        alias.clear();
+        alias.sendKeys("behind");
+        b.findElement(By.cssSelector("#alias-form button")).click();
+        await("the daemon's refusal", () -> b.findElement(By.id("status")).getAttribute("class").contains("error")
+                && text("#status").contains("behind"));
+
+        b.findElement(By.cssSelector("[data-ctl='stop']")).click();
+        d.awaitState(made, State.STOPPED);
+        await("stopped in the table", () -> rowText(made).contains("stopped"));
+
+        b.findElement(By.id("kill")).click();
+        await("the kill confirmation", () -> b.findElement(By.id("kill-dialog")).isDisplayed());
+        assertTrue(d.client.list().stream().anyMatch(s -> s.id().equals(made)), "nothing killed before it is confirmed");
+        b.findElement(By.id("kill-confirm")).click();
+        await("the killed session gone from the table", () -> row(made) == null);
+        assertTrue(d.client.list().stream().noneMatch(s -> s.id().equals(made)));
+
+        // a phone-sized screen: no sideways scrolling, the table readable
+        b.manage().window().setSize(new Dimension(400, 900));
+        row(behind).click();
+        await("behind selected", () -> text("#d-name").contains("behind"));
+        long wide = (Long) b.executeScript("return document.documentElement.scrollWidth");
+        long seen = (Long) b.executeScript("return document.documentElement.clientWidth");
+        assertTrue(wide <= seen, "the page scrolls sideways at 400 px: " + wide + " > " + seen);
+        screenshot("anvilweb-400.png");
+    }
+
+    @Test
+    void aPromptToABusySessionIsQueuedAndThePageShowsTheQueue() throws Exception {
+        String id = selectNew("slow", "slowpoke", true);
+        WebElement prompt = b.findElement(By.id("prompt"));
+        prompt.sendKeys("first");
+        b.findElement(By.cssSelector("#prompt-form button[type=submit]")).click();
+        await("the agent working", () -> rowText(id).contains("running"));
+        prompt.sendKeys("second");
+        prompt.sendKeys(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.CONTROL, org.openqa.selenium.Keys.ENTER));
+        await("the queue shown", () -> text("#queue").contains("1 prompt queued"));
+        assertTrue(text("#status").contains("queued"), text("#status"));
+        await("the second reply", () -> text("#reply").contains("echo: second"));
+        await("the queue empty", () -> text("#queue").isEmpty());
+    }
+
+    @Test
+    void theDaemonRestartingShowsABannerAndThePageRecoversByItself() throws Exception {
+        String id = d.client.create("quick", d.project.toString(), "survivor");
+        d.awaitState(id, State.IDLE);
+        login();
+        await("its row", () -> rowText(id).contains("survivor"));
+        d.kill();
+        await("the banner", () -> b.findElement(By.id("banner")).isDisplayed() && text("#banner").contains("Daemon unreachable"));
+        d.start();
+        await("the banner gone", () -> !b.findElement(By.id("banner")).isDisplayed());
+        await("the session still there", () -> rowText(id).contains("survivor"));
+        String after = d.client.create("quick", d.project.toString(), "after");
+        await("a session made after the restart", () -> rowText(after).contains("after"));
+        assertEquals(1, web.streams(), "one event stream for the page");
+    }
+
+    @Test
+    void aWaitingSessionStandsOutAndInterruptEndsItsTurn() throws Exception {
+        String id = selectNew("quick", "asker", false);
+        b.findElement(By.id("prompt")).sendKeys("/ask Deploy to production?");
+        b.findElement(By.cssSelector("#prompt-form button[type=submit]")).click();
+        await("the row marked waiting", () -> row(id).getAttribute("class").contains("waiting") && rowText(id).contains("waiting — needs you"));
+        assertTrue(text("#d-hint").contains("anvillm attach " + id), text("#d-hint"));
+        screenshot("anvilweb-waiting.png");
+        b.findElement(By.cssSelector("[data-ctl='interrupt']")).click();
+        d.awaitState(id, State.IDLE);
+        await("the row back to idle", () -> !row(id).getAttribute("class").contains("waiting") && rowText(id).contains("idle"));
+    }
+
+    @Test
+    void aReadOnlyPageShowsEverythingAndOffersNothingThatChangesIt() throws Exception {
+        String id = d.client.create("quick", d.project.toString(), "watched");
+        d.awaitState(id, State.IDLE);
+        d.client.prompt(id, "seen from afar");
+        web.close();
+        web = WebServer.start("127.0.0.1", 0, Guard.newToken(), true, new AgentClient(d.ns.socket()));
+        login();
+        await("its row", () -> rowText(id).contains("watched"));
+        row(id).click();
+        await("its reply", () -> text("#reply").contains("echo: seen from afar"));
+        assertTrue(b.findElement(By.id("mode")).isDisplayed(), "the page says it is read-only");
+        for (String css : new String[] {"#new", "#prompt", "[data-ctl='stop']", "#kill", "#alias", "#context"}) {
+            assertFalse(b.findElement(By.cssSelector(css)).isDisplayed(), css + " shown on a read-only page");
+        }
+    }
+}
