@@ -39,6 +39,11 @@ final class Daemons implements AutoCloseable {
 
     /** With {@code backendsYaml} as the daemon's backends.yaml (or none). */
     static Daemons start(Map<String, String> extraEnv, String backendsYaml) throws IOException, InterruptedException {
+        return start(extraEnv, backendsYaml, System.getProperty("java.class.path"));
+    }
+
+    /** The daemon of {@code classpath}: another build of anvilsrv, to compare with in the same run. */
+    static Daemons start(Map<String, String> extraEnv, String backendsYaml, String classpath) throws IOException, InterruptedException {
         // under the user's cache, not /tmp: like a real install, the state directory is then not
         // inside the sessions' temporary directory (which the sandbox would have to carve around)
         Path cache = Path.of(System.getProperty("user.home"), ".cache");
@@ -54,7 +59,7 @@ final class Daemons implements AutoCloseable {
         Files.createDirectories(home);
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "@" + Path.of(System.getProperty("anvillm.home", "."), "bin/lib/anvilsrv.jvm"),
                 "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv", "fgstart"));
+                "-cp", classpath, "dev.anvillm.srv.Anvilsrv", "fgstart"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = new java.util.HashMap<>(Map.of("NAMESPACE", ns.toString(),
                 "XDG_STATE_HOME", tmp.resolve("state").toString(), "XDG_CONFIG_HOME", tmp.resolve("config").toString()));

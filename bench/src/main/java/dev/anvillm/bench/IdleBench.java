@@ -24,24 +24,37 @@ import java.util.concurrent.TimeUnit;
  * of one core. Goal: the daemon and tmux together at most 3 % of one core with 200 idle
  * sessions, and not growing with their number. In the same run, on the quiet daemon: new ->
  * idle and prompt -> reply medians of the test agent, to show they did not get worse.
+ *
+ * <p>{@code --before JAR} runs every figure on that build of anvilsrv too (an earlier commit's
+ * {@code srv/target/anvillm.jar}), in the same run, row under row.
  */
 public final class IdleBench {
     private static final long DEADLINE_NS = TimeUnit.MINUTES.toNanos(10);
     /** Clock ticks per second of /proc/<pid>/stat's times: 100 on Linux (USER_HZ). */
     private static final double HZ = 100.0;
 
-    public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-        int[] counts = args.length > 1 ? Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {0, 50, 200};
+    public static void main(String[] argv) throws Exception {
+        List<String> args = new ArrayList<>(List.of(argv));
+        String before = null;
+        int at = args.indexOf("--before");
+        if (at >= 0 && at + 1 < args.size()) {
+            before = args.get(at + 1);
+            args.subList(at, at + 2).clear();
+        }
+        int seconds = args.size() > 0 ? Integer.parseInt(args.get(0)) : 30;
+        int[] counts = args.size() > 1 ? Arrays.stream(args.get(1).split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {0, 50, 200};
         System.out.printf("CPU over %d s of idle sessions (half sh, half the test agent), %% of one core%n", seconds);
-        System.out.printf("%9s %10s %8s %12s %10s%n", "sessions", "daemon+ch", "tmux", "daemon+tmux", "agents");
-        for (int n : counts) {
-            try (Daemons d = Daemons.start(Map.of(), Daemons.BENCH_AGENT)) {
+        System.out.printf("%6s %9s %10s %8s %12s %10s%n", "build", "sessions", "daemon+ch", "tmux", "daemon+tmux", "agents");
+        List<String> builds = before == null ? List.of(System.getProperty("java.class.path"))
+                : List.of(before, System.getProperty("java.class.path"));
+        for (int n : counts) for (String build : builds) {
+            String label = before == null ? "" : build.equals(before) ? "before" : "after";
+            try (Daemons d = Daemons.start(Map.of(), Daemons.BENCH_AGENT, build)) {
                 Path project = Files.createDirectories(d.home.resolve("project"));
                 try (NinepClient c = NinepClient.connect(d.socket())) {
                     for (int i = 0; i < n; i++) create(c, (i % 2 == 0 ? "sh " : "bench ") + project);
                     awaitIdle(c, n);
-                    if (n == 0) turns(c, project);
+                    if (n == 0) turns(c, project, label);
                     Thread.sleep(3000); // the pace of a user walking away, not a wait for a condition: the sessions settle
                     long server = n == 0 ? -1 : Long.parseLong(tmux(d, "display-message", "-p", "#{pid}").strip());
                     List<Long> panes = n == 0 ? List.of() : tmux(d, "list-panes", "-a", "-F", "#{pane_pid}").lines()
@@ -52,7 +65,7 @@ public final class IdleBench {
                     double wall = (System.nanoTime() - w0) / 1e9;
                     long d1 = ticks(d.process.pid(), true), t1 = server > 0 ? ticks(server, true) : 0, a1 = agents(panes);
                     double daemon = pct(d1 - d0, wall), tm = pct(t1 - t0, wall), ag = pct(a1 - a0, wall);
-                    System.out.printf("%9d %9.1f%% %7.1f%% %11.1f%% %9.1f%%  %s%n", n, daemon, tm, daemon + tm, ag,
+                    System.out.printf("%6s %9d %9.1f%% %7.1f%% %11.1f%% %9.1f%%  %s%n", label, n, daemon, tm, daemon + tm, ag,
                             n == 200 ? (daemon + tm <= 3 ? "ok (goal <= 3 %)" : "ABOVE GOAL (<= 3 %)") : "");
                     for (String line : new String(c.readAll("list"), StandardCharsets.UTF_8).split("\n")) {
                         if (line.isBlank()) continue;
@@ -64,7 +77,7 @@ public final class IdleBench {
     }
 
     /** new -> idle and prompt -> reply of the test agent, on a daemon with nothing else to do. */
-    private static void turns(NinepClient c, Path project) throws Exception {
+    private static void turns(NinepClient c, Path project, String label) throws Exception {
         List<Double> start = new ArrayList<>(), turn = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -86,7 +99,8 @@ public final class IdleBench {
             turn.add((System.nanoTime() - t0) / 1e6);
             if (!reply.startsWith("echo: prompt " + i + " ")) throw new IllegalStateException("unexpected reply: " + reply);
         }
-        System.out.printf("          new -> idle median %.0f ms, prompt -> reply median %.0f ms (test agent, quiet daemon)%n", median(start), median(turn));
+        System.out.printf("%6s           new -> idle median %.0f ms, prompt -> reply median %.0f ms (test agent, quiet daemon)%n",
+                label, median(start), median(turn));
         for (String x : ids) c.writeAll(x + "/ctl", "kill\n".getBytes(StandardCharsets.UTF_8));
     }
 
