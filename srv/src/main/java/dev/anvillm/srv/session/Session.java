@@ -1,14 +1,16 @@
 package dev.anvillm.srv.session;
 
 import dev.anvillm.srv.backend.BackendSpec;
+import dev.anvillm.srv.delivery.Delivery;
 import dev.anvillm.srv.backend.Launcher;
 import dev.anvillm.srv.detect.HookEvent;
 import dev.anvillm.srv.detect.HookTail;
+import dev.anvillm.srv.detect.ScreenReading;
 import dev.anvillm.srv.detect.Transcript;
 import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.store.SessionRecord;
 import dev.anvillm.srv.store.SessionStore;
-import dev.anvillm.srv.store.SessionStore.QueuedPrompt;
+import dev.anvillm.srv.supervise.Exit;
 import dev.anvillm.srv.supervise.ProcessTree;
 import dev.anvillm.srv.supervise.Processes;
 import dev.anvillm.srv.supervise.RestartPolicy;
@@ -18,9 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -41,21 +41,15 @@ public final class Session {
     public static final int MAX_CONTEXT = 64 << 10;
     /** `log` on disk: rotated past this, the previous file kept (so up to twice this). */
     static final long LOG_CAP = 8L << 20;
-    private static final Duration CONFIRM = Duration.ofSeconds(3);
-    private static final int DELIVERY_ATTEMPTS = 3;
     /** A look at the screen follows its output by this much, so that one look covers a burst of it. */
     private static final long OUTPUT_DELAY_MS = 20;
     /** and comes at most this often while the session works. */
     private static final Duration BUSY_LOOK = Duration.ofMillis(100);
-    private static final Duration PANE_SETTLE = Duration.ofMillis(750);
     private static final Duration IDLE_LOOK = Duration.ofSeconds(1);
-    /** A hook backend whose screen has sat ready this long with no hook was interrupted. */
-    private static final Duration INTERRUPTED_SETTLE = Duration.ofSeconds(3);
     private static final String STARTED_BY_REQUEST = "started by request";
     private static final String RESTARTED_BY_REQUEST = "restarted by request";
     private static final String RESTARTED_FRESH = "restarted with a fresh conversation";
     private static final String RESTARTING_IN = "; restarting in ";
-    private static final AtomicLong SEQ = new AtomicLong(System.currentTimeMillis() * 1000);
 
     private final String id;
     private final BackendSpec spec;
@@ -87,14 +81,8 @@ public final class Session {
     private final List<String> history = new ArrayList<>();
 
     // owned by the actor
-    private final Deque<QueuedPrompt> queue = new ArrayDeque<>();
-    private QueuedPrompt inFlight;
-    private boolean inFlightHasContext;
-    /** The prompt of the turn running now, and whether the context went with it: put back if the agent cannot authenticate. */
-    private QueuedPrompt turnPrompt;
-    private boolean turnHadContext;
-    private int attempts;
-    private ScheduledFuture<?> confirmTimer;
+    /** The prompt queue and its delivery (dev.anvillm.srv.delivery), on this actor. */
+    private final Delivery delivery;
     private ScheduledFuture<?> startupTimer;
     private ScheduledFuture<?> restartTimer;
     private HookTail hooks;
@@ -104,13 +92,13 @@ public final class Session {
     private String ended;
     private boolean replaying;
     private boolean killed;
-    private String lastScreen = "";
+    /** What the screen says (dev.anvillm.srv.detect.ScreenReading), on this actor. */
+    private final ScreenReading screenReading;
     private boolean sessionStarted;
     /** The last launch resumed a conversation; if it dies before ready, resumeFailure says why. */
     private boolean launchResumed;
     private String resumeFailure;
     private long lastHookMs;
-    private long screenChangedMs;
     private volatile long lastLookMs;
 
     private final List<Consumer<String>> replyWaiters = new ArrayList<>();
@@ -137,7 +125,8 @@ public final class Session {
         this.log = new TextLog(svc.store().logFile(id), LOG_CAP);
         this.restarts = new RestartPolicy.Tracker(svc.policy().of(spec.name()));
         countEarlierRestarts();
-        this.queue.addAll(svc.store().queue(id));
+        this.screenReading = new ScreenReading(spec);
+        this.delivery = new Delivery(new ToDelivery(), svc.store(), svc.store().queue(id));
         if (stopped) state = State.STOPPED;
         else if (errorCause != null) state = State.ERROR;
         svc.tmux().onOutput(id, this::outputSeen);
@@ -229,9 +218,7 @@ public final class Session {
     }
 
     public int queueSize() {
-        synchronized (queue) {
-            return queue.size() + (inFlight != null && !queue.contains(inFlight) ? 1 : 0);
-        }
+        return delivery.size();
     }
 
     SessionRecord record() {
@@ -277,18 +264,14 @@ public final class Session {
     public void submit(String text) throws SessionException {
         onActor(() -> {
             checkPrompt(text.length());
-            QueuedPrompt p;
             try {
-                p = svc.store().enqueue(id, SEQ.incrementAndGet(), text);
+                delivery.accept(text);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.ERROR, "session {0}: {1}", id, e.getMessage());
                 throw new SessionException("session " + id + ": " + e.getMessage());
             }
-            synchronized (queue) {
-                queue.addLast(p);
-            }
             svc.events().event(id, "prompt-queued", Integer.toString(queueSize()));
-            kick();
+            delivery.kick();
             return null;
         });
     }
@@ -339,7 +322,7 @@ public final class Session {
         State want = s;
         onActor(() -> {
             if (!state.live()) throw new SessionException("session " + id + " is " + state.word() + "; its state cannot be set");
-            if (want == State.RUNNING) confirmDelivery();
+            if (want == State.RUNNING) delivery.confirm();
             else turnEnded(null);
             return null;
         });
@@ -467,7 +450,7 @@ public final class Session {
             if (state == State.STARTING) {
                 startupTimer = svc.timers().schedule(() -> actor.execute(() -> startupDeadline(seq)), spec.startup().toMillis(), TimeUnit.MILLISECONDS);
             }
-            kick();
+            delivery.kick();
             return null;
         });
     }
@@ -479,26 +462,6 @@ public final class Session {
         } catch (IllegalArgumentException e) {
             return State.IDLE;
         }
-    }
-
-    /**
-     * Replaying hooks after a daemon restart: the prompt the old daemon pasted but never saw
-     * confirmed is the head of the queue; the agent's UserPromptSubmit for that same text says
-     * it arrived, so it is not delivered twice.
-     */
-    private void claimReplayedPrompt(HookEvent e) {
-        if (!replaying || inFlight != null) return;
-        String submitted = e.text("prompt");
-        QueuedPrompt head;
-        synchronized (queue) {
-            head = queue.peekFirst();
-        }
-        if (submitted == null || head == null) return;
-        boolean plain = submitted.strip().equals(head.text().strip());
-        boolean withContext = !context.isEmpty() && submitted.strip().equals((context + "\n\n" + head.text()).strip());
-        if (!plain && !withContext) return;
-        inFlight = head;
-        inFlightHasContext = withContext;
     }
 
     /** The supervisor's sweep: the pane as tmux lists it now (null when it has no pane at all). */
@@ -553,7 +516,7 @@ public final class Session {
         saveHookMark(State.STARTING);
         svc.hooks().watch(run, () -> actor.execute(this::pollHooks));
         stopRequested = false;
-        inFlight = null;
+        delivery.launched();
         sessionStarted = false;
         setState(State.STARTING);
         startedMs = System.currentTimeMillis();
@@ -641,12 +604,10 @@ public final class Session {
         } catch (IOException e) {
             // the tmux server is gone too
         }
-        String how = (pane == null ? "tmux window gone"
-                : !pane.dead() ? "exited (tmux did not record how)"
-                : pane.deadSignal() > 0 ? "killed by signal " + pane.deadSignal()
-                : "exit status " + pane.deadStatus()) + where;
+        Exit exit = Exit.of(pane, where);
+        String how = exit.how();
         lastExit = how + " at " + Instant.now();
-        if (pane != null && pane.dead() && pane.deadStatus() == 0 && pane.deadSignal() <= 0) {
+        if (exit.clean()) {
             stopped = true;
             addHistory("exited cleanly (" + how + "): a stop, not a crash");
             logEvent("the backend exited cleanly (" + how + "): treated as a stop; write 'start' to ctl to start it again");
@@ -656,14 +617,14 @@ public final class Session {
             return;
         }
         List<String> lastLines = paneLines();
-        String tail = joined(lastLines);
+        String tail = ScreenReading.joined(lastLines);
         String auth = spec.authFailure(String.join("\n", lastLines));
         if (auth != null) {
             // it exits because it cannot authenticate: a restart would only do so again
             fail("auth: " + auth);
             return;
         }
-        if (launchResumed && state == State.STARTING && pane != null && pane.dead() && pane.deadStatus() > 0 && pane.deadSignal() <= 0) {
+        if (launchResumed && state == State.STARTING && exit.failed()) {
             // it gave up resuming, before it was ever ready: that conversation cannot be resumed
             // (say, a transcript the CLI had not finished writing); the next start is a fresh one
             resumeFailure = "conversation " + conversation + " could not be resumed (" + how + "; last screen: " + tail + ")";
@@ -726,10 +687,11 @@ public final class Session {
     }
 
     private void cancelTimers() {
-        for (ScheduledFuture<?> f : new ScheduledFuture<?>[]{confirmTimer, startupTimer, restartTimer}) {
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[]{startupTimer, restartTimer}) {
             if (f != null) f.cancel(false);
         }
-        confirmTimer = startupTimer = restartTimer = null;
+        startupTimer = restartTimer = null;
+        delivery.cancelTimer();
     }
 
     /**
@@ -739,26 +701,15 @@ public final class Session {
      */
     public String screen() {
         try {
-            return visible(svc.tmux().capture(id, 0));
+            return ScreenReading.visible(svc.tmux().capture(id, 0));
         } catch (IOException e) {
             return "";
         }
     }
 
-    /** {@code screen} with trailing blanks of each line and trailing blank lines dropped. */
-    static String visible(String screen) {
-        StringBuilder b = new StringBuilder();
-        int kept = 0;
-        for (String line : screen.split("\n", -1)) {
-            b.append(line.stripTrailing()).append('\n');
-            if (!line.isBlank()) kept = b.length();
-        }
-        return b.substring(0, kept);
-    }
-
     /** The pane's last lines, for a cause; a dead pane's last words have scrolled into its history. */
     private String paneTail() {
-        return joined(paneLines());
+        return ScreenReading.joined(paneLines());
     }
 
     /**
@@ -767,20 +718,11 @@ public final class Session {
      * screen cannot be read.
      */
     private List<String> paneLines() {
-        List<String> all;
         try {
-            all = svc.tmux().capture(id, 200).lines().filter(l -> !l.isBlank()).map(String::strip).toList();
+            return ScreenReading.lastWords(svc.tmux().capture(id, 200));
         } catch (IOException e) {
             return List.of("(no screen: " + e.getMessage() + ")");
         }
-        int end = !all.isEmpty() && all.getLast().startsWith("Pane is dead") ? all.size() - 1 : all.size();
-        int start = end;
-        while (start > 0 && !all.get(start - 1).startsWith("Pane is dead")) start--;
-        return all.subList(Math.max(start, end - 5), end);
-    }
-
-    private static String joined(List<String> lines) {
-        return lines.isEmpty() ? "(empty)" : String.join(" | ", lines);
     }
 
     // ---- state detection ---------------------------------------------------------------------
@@ -791,7 +733,7 @@ public final class Session {
         if (events.isEmpty()) return;
         // recorded before acting, so a daemon killed meanwhile never records a reply twice; and
         // the prompt these events confirm leaves the disk before that, so it is never delivered twice
-        if (inFlight != null && events.stream().anyMatch(e -> e.name().equals("UserPromptSubmit"))) dequeueFromDisk(inFlight);
+        if (events.stream().anyMatch(e -> e.name().equals("UserPromptSubmit"))) delivery.submittedSeen();
         State after = state;
         for (HookEvent e : events) after = stateAfter(after, e);
         saveHookMark(after);
@@ -836,8 +778,8 @@ public final class Session {
                 if (state == State.STARTING) recheckReady(40, launchSeq);
             }
             case "UserPromptSubmit" -> {
-                claimReplayedPrompt(e);
-                confirmDelivery();
+                if (replaying) delivery.claimReplayed(e.text("prompt"), context);
+                delivery.confirm();
             }
             case "Stop" -> turnEnded(e);
             case "PermissionRequest" -> {
@@ -861,7 +803,7 @@ public final class Session {
     private void ready() {
         if (startupTimer != null) startupTimer.cancel(false);
         setState(State.IDLE);
-        kick();
+        delivery.kick();
     }
 
     /** The screen, for backends without hooks (and as a check for those with them). */
@@ -884,43 +826,17 @@ public final class Session {
         } catch (IOException e) {
             return;
         }
-        if (!screen.equals(lastScreen)) {
-            lastScreen = screen;
-            screenChangedMs = now;
-            // a look when it has settled: no output may come to say so
-            lookIn(PANE_SETTLE.toMillis() + 5);
-            if (!force) return;
-        }
-        boolean settled = force || now - screenChangedMs >= PANE_SETTLE.toMillis();
-        String tail = lastLines(screen, 12);
-        boolean waiting = spec.waiting() != null && spec.waiting().matcher(tail).find();
-        boolean busy = spec.busy() != null && spec.busy().matcher(tail).find();
-        boolean ready = spec.ready() != null && spec.ready().matcher(lastLines(screen, 6)).find();
-        if (spec.hooks()) {
-            // hooks decide; the screen adds what raises no hook: the input box being drawn after
-            // SessionStart, a dialog, and a turn that was interrupted (no Stop hook then)
-            if (state == State.STARTING && sessionStarted && (ready || spec.ready() == null)) {
-                ready();
-            } else if (waiting && state == State.RUNNING && settled) {
-                setState(State.WAITING);
-            } else if ((state == State.RUNNING || state == State.WAITING) && ready && !busy && !waiting) {
-                long quiet = now - Math.max(screenChangedMs, lastHookMs);
-                if (quiet >= INTERRUPTED_SETTLE.toMillis()) turnEnded(null);
-                else lookIn(INTERRUPTED_SETTLE.toMillis() - quiet + 5); // no output will come to say it stayed so
+        ScreenReading.Verdict v = screenReading.read(screen, now, force, state, sessionStarted, lastHookMs);
+        if (v.againInMs() >= 0) lookIn(v.againInMs()); // no output may come to say it stayed so
+        switch (v.step()) {
+            case READY -> ready();
+            case WAITING -> setState(State.WAITING);
+            case BUSY -> {
+                if (delivery.delivering()) delivery.confirm();
+                else if (state == State.IDLE || state == State.WAITING) setState(State.RUNNING);
             }
-            return;
-        }
-        if (waiting && settled) {
-            setState(State.WAITING);
-        } else if (busy) {
-            if (inFlight != null) confirmDelivery();
-            else if (state == State.IDLE || state == State.WAITING) setState(State.RUNNING);
-        } else if (ready && settled) {
-            if (state == State.STARTING) {
-                ready();
-            } else if (state == State.RUNNING || state == State.WAITING) {
-                turnEnded(null);
-            }
+            case TURN_ENDED -> turnEnded(null);
+            case NOTHING -> { }
         }
     }
 
@@ -934,108 +850,47 @@ public final class Session {
      * retrying cannot help until a human fixes the credentials and writes {@code start}.
      */
     private void cannotAuthenticate(String line) {
-        if (turnPrompt != null) {
-            try {
-                svc.store().requeue(id, turnPrompt);
-                synchronized (queue) {
-                    queue.addFirst(turnPrompt);
-                }
-                if (turnHadContext) contextPending = true;
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.ERROR, "session {0}: cannot put its unanswered prompt back: {1}", id, e.getMessage());
-            }
-            turnPrompt = null;
-        }
+        if (delivery.turnUnanswered()) contextPending = true;
         fail("auth: " + line);
         terminate();
     }
 
-    private static String lastLines(String screen, int n) {
-        List<String> lines = screen.lines().toList();
-        int end = lines.size();
-        while (end > 0 && lines.get(end - 1).isBlank()) end--;
-        return String.join("\n", lines.subList(Math.max(0, end - n), end));
-    }
+    // ---- prompt delivery (the queue itself: dev.anvillm.srv.delivery.Delivery) ------------------
 
-    // ---- prompt delivery ---------------------------------------------------------------------
+    /** What the prompt queue needs of this session; called on the actor. */
+    private final class ToDelivery implements Delivery.Session {
+        @Override public String id() { return id; }
+        @Override public boolean canDeliver() { return state == State.IDLE && !replaying; }
+        @Override public boolean live() { return state.live(); }
+        @Override public boolean waiting() { return state == State.WAITING; }
+        @Override public long launchSeq() { return launchSeq; }
+        @Override public String pendingContext() { return contextPending && !context.isEmpty() ? context : null; }
 
-    /** Delivers the head of the queue when the session is idle and nothing is being delivered. */
-    private void kick() {
-        if (state != State.IDLE || inFlight != null || replaying) return;
-        QueuedPrompt p;
-        synchronized (queue) {
-            p = queue.peekFirst();
+        @Override
+        public void contextSent() {
+            contextPending = false;
+            save();
         }
-        if (p == null) return;
-        inFlight = p;
-        attempts = 0;
-        deliver();
-    }
 
-    private void deliver() {
-        QueuedPrompt p = inFlight;
-        attempts++;
-        inFlightHasContext = contextPending && !context.isEmpty();
-        String text = inFlightHasContext ? context + "\n\n" + p.text() : p.text();
-        try {
-            if (attempts == 1) svc.tmux().paste(id, text);
+        @Override
+        public void type(String text, boolean paste) throws IOException {
+            if (paste) svc.tmux().paste(id, text);
             svc.tmux().keys(id, "Enter");
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "session {0}: delivery failed: {1}", id, e.getMessage());
         }
-        if (!spec.hooks() && spec.busy() == null) {
-            confirmDelivery(); // a shell: nothing tells us more than that the line went in
-            return;
-        }
-        long seq = launchSeq;
-        confirmTimer = svc.timers().schedule(() -> actor.execute(() -> unconfirmed(p, seq)), CONFIRM.toMillis(), TimeUnit.MILLISECONDS);
-    }
 
-    private void unconfirmed(QueuedPrompt p, long seq) {
-        if (inFlight != p || seq != launchSeq || !state.live()) return;
-        if (state == State.WAITING) {
-            // a dialog appeared: never type into it; the prompt waits for the next idle
-            inFlight = null;
-            return;
-        }
-        if (attempts < DELIVERY_ATTEMPTS) {
-            logEvent("prompt delivery not confirmed after " + CONFIRM.toMillis() + " ms; pressing Enter again");
-            deliver();
-            return;
-        }
-        logEvent("prompt delivery not confirmed after " + attempts + " attempts; it stays queued");
-        inFlight = null;
-        confirmTimer = svc.timers().schedule(() -> actor.execute(this::kick), 5, TimeUnit.SECONDS);
-    }
+        @Override public boolean confirmsItself() { return !spec.hooks() && spec.busy() == null; }
 
-    private void dequeueFromDisk(QueuedPrompt p) {
-        try {
-            svc.store().dequeue(id, p);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "session {0}: cannot remove a delivered prompt: {1}", id, e.getMessage());
+        @Override
+        public void turnStarted() {
+            if (state.live()) setState(State.RUNNING);
         }
-    }
 
-    /** The turn started: the prompt in flight is delivered, and leaves the durable queue. */
-    private void confirmDelivery() {
-        if (confirmTimer != null) confirmTimer.cancel(false);
-        QueuedPrompt p = inFlight;
-        // off the disk before anyone can see `running`: a daemon killed after that must not deliver it again
-        if (p != null) dequeueFromDisk(p);
-        // running before the prompt leaves the queue in memory: a reply reader must never see a quiet gap
-        if (state.live()) setState(State.RUNNING);
-        if (p != null) {
-            inFlight = null;
-            synchronized (queue) {
-                queue.remove(p);
-            }
-            turnPrompt = p;
-            turnHadContext = inFlightHasContext;
-            if (inFlightHasContext) {
-                contextPending = false;
-                save();
-            }
-            appendLog("USER: " + p.text());
+        @Override public void logEvent(String text) { Session.this.logEvent(text); }
+        @Override public void appendLog(String entry) { Session.this.appendLog(entry); }
+
+        @Override
+        public ScheduledFuture<?> later(Runnable task, long delayMs) {
+            return svc.timers().schedule(() -> actor.execute(task), delayMs, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -1055,17 +910,17 @@ public final class Session {
                 LOG.log(System.Logger.Level.WARNING, "session {0}: cannot read transcript: {1}", id, e.getMessage());
             }
         } else if (stop == null && !spec.hooks()) {
-            reply = lastLines(lastScreen, 40);
+            reply = ScreenReading.lastLines(screenReading.last(), 40);
             fromScreen = true;
         }
         boolean turn = state == State.RUNNING || state == State.WAITING;
         // the agent's whole answer is that it cannot authenticate (read off the screen: its last lines say so)
-        String auth = !turn ? null : spec.authFailure(fromScreen ? lastLines(reply, 12) : firstLine(reply));
+        String auth = !turn ? null : spec.authFailure(fromScreen ? ScreenReading.lastLines(reply, 12) : firstLine(reply));
         if (auth != null) {
             cannotAuthenticate(auth);
             return;
         }
-        turnPrompt = null;
+        delivery.turnAnswered();
         if (turn) {
             lastReply = reply;
             try {
@@ -1077,7 +932,7 @@ public final class Session {
             svc.events().event(id, "reply", Integer.toString(reply.length()));
         }
         setState(State.IDLE);
-        kick();
+        delivery.kick();
     }
 
     // ---- reply waiters -----------------------------------------------------------------------
