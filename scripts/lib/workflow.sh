@@ -113,6 +113,10 @@ first_line() {
 follow_log() {
 	local alias=$1 id=$2 seen=0 n line header='' reader=''
 	trap 'if [ -n "$reader" ]; then kill "$reader" 2>/dev/null; fi; exit 0' TERM
+	# ready once the daemon has answered this follower: the task waits for every one of them, so
+	# that what happens after it is told in the order it happens
+	ninep stat "agent/$id/state" >/dev/null 2>&1 || true
+	printf 'R\t%s\n' "$alias" >&3
 	while :; do
 		n=0
 		exec 4< <(ninep_exec read "agent/$id/log" 2>/dev/null)
@@ -144,9 +148,10 @@ follow_log() {
 		wait "$reader" 2>/dev/null || true
 		reader=
 		if [ "$n" -gt "$seen" ]; then seen=$n; fi
-		# EOF: killed, or the daemon went away (then the read fails until it is back)
-		if ninep stat "agent/$id/state" >/dev/null 2>&1; then continue; fi
+		# EOF: killed, or the daemon went away (then the read fails until it is back). The daemon
+		# answers only once it has restored every session: when it answers, a session missing is gone
 		if ninep stat agent/list >/dev/null 2>&1; then
+			if ninep stat "agent/$id/state" >/dev/null 2>&1; then continue; fi
 			printf 'G\t%s\n' "$alias" >&3
 			return
 		fi
@@ -180,10 +185,21 @@ follow_events() {
 	done
 }
 
+# Sends the task (--task or --task-file), once, to the first role.
+wf_send_task() {
+	if [ -n "${WF_TASK:-}" ]; then
+		printf '%s\n' "$WF_TASK" | wf_write "${WF_IDS[$WF_FIRST]}/in"
+	elif [ -n "${WF_TASK_FILE:-}" ]; then
+		wf_write "${WF_IDS[$WF_FIRST]}/in" <"$WF_TASK_FILE"
+	fi
+	WF_TASK=
+	WF_TASK_FILE=
+}
+
 # Prints the hand-offs of the workflow's sessions as they happen; returns 0 when $WF_FINAL
 # approves, 1 when the rounds or the time run out (or every session is gone).
 wf_wait() {
-	local dir fifo kind a b c verdicts=0 left deadline gone=0 pids=() role
+	local dir fifo kind a b c verdicts=0 left deadline gone=0 pids=() role ready=0
 	dir=$(mktemp -d)
 	fifo=$dir/q
 	mkfifo "$fifo"
@@ -206,6 +222,10 @@ wf_wait() {
 		fi
 		if ! IFS=$'\t' read -r -t "$left" -u 3 kind a b c; then continue; fi
 		case $kind in
+		R)
+			ready=$((ready + 1))
+			if [ "$ready" -eq "${#WF_ROLES[@]}" ]; then wf_send_task; fi
+			;;
 		H)
 			printf '%s -> %s: %s\n' "$a" "$b" "$c"
 			if ! wf_is_verdict "$a"; then continue; fi
@@ -354,11 +374,10 @@ wf_main() {
 			wf_context "$role" | wf_write "${WF_IDS[$role]}/context"
 			echo "$WF_PREFIX-$role ${WF_IDS[$role]}"
 		done
-		if [ -n "$task" ]; then
-			printf '%s\n' "$task" | wf_write "${WF_IDS[$WF_FIRST]}/in"
-		elif [ -n "$task_file" ]; then
-			wf_write "${WF_IDS[$WF_FIRST]}/in" <"$task_file"
-		fi
+		WF_TASK=$task
+		WF_TASK_FILE=$task_file
+		# with --wait, the task goes once every follower is reading (wf_wait)
+		if [ "$wait" = 0 ]; then wf_send_task; fi
 	fi
 	for role in "${WF_ROLES[@]}"; do WF_ALIAS_OF[${WF_IDS[$role]}]=$WF_PREFIX-$role; done
 	if [ "$wait" = 1 ]; then

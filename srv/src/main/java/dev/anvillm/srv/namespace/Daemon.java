@@ -54,12 +54,14 @@ public final class Daemon implements AutoCloseable {
     private final ExitWatch exits;
     private final HookWatch hooks;
     private final Spares spares;
+    /** The threads building AOT caches in the background (each waits on a JVM it started). */
+    private final List<Thread> preparing;
     private final long pid = ProcessHandle.current().pid();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch done = new CountDownLatch(1);
 
     private Daemon(Locations locations, PidFile pidFile, NinepServer server, EventBus events, Sessions sessions,
-                   ScheduledExecutorService timers, ExitWatch exits, HookWatch hooks, Spares spares) {
+                   ScheduledExecutorService timers, ExitWatch exits, HookWatch hooks, Spares spares, List<Thread> preparing) {
         this.locations = locations;
         this.pidFile = pidFile;
         this.server = server;
@@ -69,6 +71,7 @@ public final class Daemon implements AutoCloseable {
         this.exits = exits;
         this.hooks = hooks;
         this.spares = spares;
+        this.preparing = preparing;
     }
 
     /**
@@ -105,21 +108,22 @@ public final class Daemon implements AutoCloseable {
             Sessions sessions = new Sessions(backends, svc);
             sessions.restore();
             timers.scheduleWithFixedDelay(sessions::sweep, 5, 5, TimeUnit.SECONDS);
-            Thread.ofVirtual().name("sandbox-prepare").start(() -> {
+            List<Thread> preparing = new java.util.concurrent.CopyOnWriteArrayList<>();
+            preparing.add(Thread.ofVirtual().name("sandbox-prepare").start(() -> {
                 try {
                     sandbox.prepare(Duration.ofMinutes(2)); // the launcher's AOT cache: faster session starts
                 } catch (IOException | InterruptedException e) {
                     LOG.log(System.Logger.Level.INFO, "sandbox launcher cache not built ({0}); sessions start a little slower", e.getMessage());
                 }
                 spares.start(); // after the restore, so the sessions come back first
-            });
+            }));
             AgentTree tree = new AgentTree(sessions, events, loc.home(), svc.tmux().socket());
             Node agentRoot = AgentView.root(tree.root());
             NinepServer server = NinepServer.start(loc.socket(),
                     (principal, uname, aname) -> principal instanceof Principal.Agent ? agentRoot : tree.root(),
                     new PeerCheck(uid, sessions::pids), ServerLimits.DEFAULT);
-            Thread.ofVirtual().name("9p-prepare").start(() -> prepareNinep(sandbox)); // trains against the socket, so after it answers
-            Daemon d = new Daemon(loc, pidFile, server, events, sessions, timers, exits, hooks, spares);
+            preparing.add(Thread.ofVirtual().name("9p-prepare").start(() -> prepareNinep(sandbox))); // trains against the socket, so after it answers
+            Daemon d = new Daemon(loc, pidFile, server, events, sessions, timers, exits, hooks, spares, preparing);
             LOG.log(System.Logger.Level.INFO, "listening on {0} (pid {1}, state {2}, {3} sessions)", loc.socket(), String.valueOf(d.pid), loc.stateDir(), sessions.size());
             return d;
         } catch (Failure | RuntimeException e) {
@@ -255,6 +259,9 @@ public final class Daemon implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) return;
         try {
             server.close();
+            // a training run still going is ended with its thread: nothing the daemon started outlives it
+            preparing.forEach(Thread::interrupt);
+            preparing.forEach(Daemon::join);
             timers.shutdownNow();
             spares.close();
             exits.close();

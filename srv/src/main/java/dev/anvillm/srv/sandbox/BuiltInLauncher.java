@@ -2,6 +2,8 @@ package dev.anvillm.srv.sandbox;
 
 import dev.anvillm.srv.store.AtomicFiles;
 
+import dev.anvillm.srv.supervise.Processes;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -144,8 +147,7 @@ final class BuiltInLauncher {
             cmd.addAll(JVM_FLAGS);
             cmd.addAll(List.of("-XX:AOTCacheOutput=" + tmp, "-cp", jar.toString(), LandlockExec.class.getName(), "--train", policy.toString()));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            if (!Processes.awaitOrEnd(p, Duration.ofSeconds(120))) {
                 LOG.log(System.Logger.Level.WARNING, "sandbox: the AOT training run of the launcher timed out; launches go without the cache");
             } else if (p.exitValue() == 0 && Files.isRegularFile(tmp)) {
                 Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -4,6 +4,8 @@ import dev.anvillm.srv.sandbox.SessionPolicy.Access;
 import dev.anvillm.srv.sandbox.SessionPolicy.Rule;
 import dev.anvillm.srv.store.AtomicFiles;
 
+import dev.anvillm.srv.supervise.Processes;
+
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -15,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -156,8 +159,7 @@ final class NinepTool {
             for (String k : Sandbox.JVM_ENV) pb.environment().remove(k);
             pb.environment().put("NAMESPACE", namespaceDir.toString());
             Process p = pb.start();
-            if (!p.waitFor(millis, TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
+            if (!Processes.awaitOrEnd(p, Duration.ofMillis(millis))) {
                 LOG.log(System.Logger.Level.WARNING, "sandbox: the AOT training run of 9p timed out; sessions run it without the cache");
             } else if (p.exitValue() == 0 && Files.isRegularFile(tmp)) {
                 Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -83,4 +83,17 @@ public final class Processes {
         }
         return out;
     }
+
+    /**
+     * Waits for {@code p} (a helper the daemon started) to exit, at most {@code max}; true when it
+     * did. Whatever ends the wait, a timeout or an interrupt (the daemon closing), it never
+     * outlives it: it is killed then.
+     */
+    public static boolean awaitOrEnd(Process p, java.time.Duration max) throws InterruptedException {
+        try {
+            return p.waitFor(max.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } finally {
+            if (p.isAlive()) p.destroyForcibly();
+        }
+    }
 }
