@@ -101,6 +101,16 @@ final class Daemons implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /** {@code tmux args...} on this daemon's tmux server, as a user at a terminal runs it; its output. */
+    String tmux(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-S", namespace.resolve("tmux").toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IOException("tmux " + args[0] + ": " + out.strip());
+        return out;
+    }
+
     Path socket() {
         return namespace.resolve("agent");
     }

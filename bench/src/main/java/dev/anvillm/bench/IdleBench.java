@@ -56,8 +56,8 @@ public final class IdleBench {
                     awaitIdle(c, n);
                     if (n == 0) turns(c, project, label);
                     Thread.sleep(3000); // the pace of a user walking away, not a wait for a condition: the sessions settle
-                    long server = n == 0 ? -1 : Long.parseLong(tmux(d, "display-message", "-p", "#{pid}").strip());
-                    List<Long> panes = n == 0 ? List.of() : tmux(d, "list-panes", "-a", "-F", "#{pane_pid}").lines()
+                    long server = n == 0 ? -1 : Long.parseLong(d.tmux("display-message", "-p", "#{pid}").strip());
+                    List<Long> panes = n == 0 ? List.of() : d.tmux("list-panes", "-a", "-F", "#{pane_pid}").lines()
                             .filter(l -> !l.isBlank()).map(l -> Long.parseLong(l.strip())).toList();
                     long d0 = ticks(d.process.pid(), true), t0 = server > 0 ? ticks(server, true) : 0, a0 = agents(panes);
                     long w0 = System.nanoTime();
@@ -150,15 +150,6 @@ public final class IdleBench {
 
     private static double pct(long ticks, double seconds) {
         return ticks / HZ / seconds * 100;
-    }
-
-    private static String tmux(Daemons d, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("tmux", "-S", d.namespace.resolve("tmux").toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) throw new IOException("tmux " + args[0] + ": " + out.strip());
-        return out;
     }
 
     private static double median(List<Double> xs) {

@@ -96,9 +96,9 @@ public final class StopBench {
         }
         Map<Long, String> procs = new LinkedHashMap<>();
         procs.put(d.process.pid(), "anvilsrv");
-        String server = tmux(d, "display-message", "-p", "#{pid}").strip();
+        String server = d.tmux("display-message", "-p", "#{pid}").strip();
         procs.put(Long.parseLong(server), "tmux server");
-        for (String pane : tmux(d, "list-panes", "-a", "-F", "#{pane_pid}").split("\n")) {
+        for (String pane : d.tmux("list-panes", "-a", "-F", "#{pane_pid}").split("\n")) {
             if (pane.isBlank()) continue;
             for (ProcessHandle h : ProcessTree.of(Integer.parseInt(pane.strip()))) procs.put(h.pid(), command(h.pid()));
         }
@@ -111,15 +111,6 @@ public final class StopBench {
             f.write(0, line, 0, line.length);
             f.read(0, 64);
         }
-    }
-
-    private static String tmux(Daemons d, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("tmux", "-S", d.namespace.resolve("tmux").toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) throw new IOException("tmux " + args[0] + ": " + out.strip());
-        return out;
     }
 
     /** The processes of {@code procs} still present (zombies too), and any other naming the daemon's directory. */
