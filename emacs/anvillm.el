@@ -461,7 +461,9 @@ start here say why), then a directory."
                             (car (seq-find #'cadr backends)))
            (read-directory-name "Directory: " nil nil t))))
   (let ((dir (directory-file-name (expand-file-name dir))))
-    (anvillm--with-conn conn
+    (if (string-match-p "[\n\r]" dir)
+        (anvillm--say "a directory name cannot hold a line break")
+      (anvillm--with-conn conn
       (anvillm--say "starting %s in %s..." backend dir)
       (anvillm-9p-write conn "ctl"
                         (format "new %s %s\n" (anvillm-9p-quote backend) (anvillm-9p-quote dir))
@@ -471,7 +473,7 @@ start here say why), then a directory."
                             (setq anvillm--goto id)
                             (anvillm--render-soon)
                             (anvillm--say "started %s (%s in %s)" id backend dir)))
-                        t))))
+                        t)))))
 
 (defun anvillm--send-prompt (id text)
   "Send TEXT to session ID as one prompt, without waiting."
