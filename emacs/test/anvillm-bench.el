@@ -48,6 +48,18 @@
       (while (= drawn before) (accept-process-output (anvillm-9p-conn-process anvillm--conn) 0.01 nil t))
       (push (- (float-time) t0) refreshes)))
   (anvillm-bench--report "refresh" refreshes)
+  ;; its parts: the read of agent/list alone, the drawing alone
+  (let ((lists nil) (draws nil))
+    (dotimes (_ 30)
+      (let ((t0 (float-time)))
+        (anvillm-bench--read "list")
+        (push (- (float-time) t0) lists)))
+    (dotimes (_ 30)
+      (let ((t0 (float-time)))
+        (anvillm--render)
+        (push (- (float-time) t0) draws)))
+    (anvillm-bench--report "list-read" lists)
+    (anvillm-bench--report "draw" draws))
   (with-current-buffer anvillm-buffer-name
     (princ (format "BENCH rows %d\n" (count-lines (point-min) (point-max))))))
 
