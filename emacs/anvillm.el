@@ -309,6 +309,21 @@ The tmux fact reads tmux -S SOCKET attach -t TARGET; the socket may hold spaces.
   (dolist (w (get-buffer-window-list (current-buffer) nil t))
     (set-window-point w (point))))
 
+(defun anvillm--cell (text width)
+  "TEXT cut to WIDTH characters (the tree's words are ASCII)."
+  (if (> (length text) width) (concat (substring text 0 (1- width)) "…") text))
+
+(defun anvillm--print-row (id cols)
+  "Insert the row of session ID with columns COLS.
+It looks as `tabulated-list-print-entry' would make it, with
+one `format' per row instead of its work per cell: 200 rows draw
+several times faster.  The widths are those of `tabulated-list-format'."
+  (let ((beg (point)))
+    (insert (format " %-8s %-16s %-10s %-9s %8s %s\n"
+                    (anvillm--cell (aref cols 0) 8) (anvillm--cell (aref cols 1) 16)
+                    (anvillm--cell (aref cols 2) 10) (aref cols 3) (aref cols 4) (aref cols 5)))
+    (add-text-properties beg (point) (list 'tabulated-list-id id 'tabulated-list-entry cols))))
+
 (defun anvillm--sort-pid (a b)
   "Non-nil when row A has a smaller pid than row B."
   (< (string-to-number (aref (cadr a) 4)) (string-to-number (aref (cadr b) 4))))
@@ -346,6 +361,7 @@ Every key acts on the session at point:
         [("ID" 8 t) ("Alias" 16 t) ("Backend" 10 t) ("State" 9 t)
          ("PID" 8 anvillm--sort-pid :right-align t) ("Cwd" 0 t)])
   (setq tabulated-list-padding 1)
+  (setq tabulated-list-printer #'anvillm--print-row)
   (setq tabulated-list-sort-key nil)
   (setq revert-buffer-function (lambda (&rest _) (anvillm-refresh)))
   (tabulated-list-init-header)
