@@ -64,6 +64,7 @@ public final class EmacsBench {
             System.out.printf("refresh of %d sessions (Emacs)     median %8.2f ms  (min %.2f)  goal <= 50 ms%n", count, refresh, refreshMin);
             System.out.printf("  of which: agent/list read        median %8.2f ms  (min %.2f)%n", figure(out, "list-read", 0), figure(out, "list-read", 1));
             System.out.printf("  of which: the table drawn        median %8.2f ms  (min %.2f)%n", figure(out, "draw", 0), figure(out, "draw", 1));
+            System.out.printf("  (sessions in agent/list: %.0f; rows in *AnviLLM*: %.0f)%n", figure(out, "refresh", 2), figure(out, "rows", 0));
         } finally {
             try (NinepClient c = NinepClient.connect(d.socket())) {
                 for (String id : ids) {
