@@ -134,11 +134,12 @@ public final class Assist implements AutoCloseable {
                 String now = main.body();
                 Edit.Change c = Edit.between(now, t.text());
                 if (c != null) {
-                    String dotSession = sessionAtDot(now);
                     int[] dot = main.dot();
+                    String dotSession = sessionAtDot(now, dot[0]);
+                    int[] line = dotSession == null ? null : Edit.lineSpan(now, Edit.lineAt(now, dot[0]));
                     main.replace(c.q0(), c.q1(), c.text());
-                    // a selection inside the rewritten runes would collapse; keep it on its session
-                    if (dotSession != null && dot[1] > c.q0() && dot[0] < c.q1()) selectSession(t, dotSession);
+                    // a selection inside the rewritten runes would collapse: put it back on its session's line
+                    if (dotSession != null && dot[1] > c.q0() && dot[0] < c.q1()) reselect(t, dotSession, dot[0] - line[0], dot[1] - line[0]);
                     main.ctl("clean");
                 }
                 shown = t;
@@ -148,16 +149,18 @@ public final class Assist implements AutoCloseable {
         }
     }
 
-    private String sessionAtDot(String body) throws IOException {
+    private String sessionAtDot(String body, int q) {
         if (shown == null || !shown.text().equals(body)) return null;
-        return shown.sessionOnLine(Edit.lineAt(body, main.dot()[0]));
+        return shown.sessionOnLine(Edit.lineAt(body, q));
     }
 
-    private void selectSession(Table t, String id) throws IOException {
+    /** Selects runes {@code from..to} of the line that shows session {@code id}, clamped to the line. */
+    private void reselect(Table t, String id, int from, int to) throws IOException {
         int row = t.rows().indexOf(id);
         if (row < 0) return;
         int[] span = Edit.lineSpan(t.text(), t.firstRow() + row);
-        main.select(span[0], span[1]);
+        int len = span[1] - span[0];
+        main.select(span[0] + Math.min(from, len), span[0] + Math.min(to, len));
     }
 
     // ---- the main window's commands --------------------------------------------------------
@@ -250,7 +253,7 @@ public final class Assist implements AutoCloseable {
     private String selected() throws IOException {
         synchronized (render) {
             String body = main.body();
-            return sessionAtDot(body);
+            return sessionAtDot(body, main.dot()[0]);
         }
     }
 

@@ -73,8 +73,10 @@ final class PromptWindow implements AutoCloseable {
         if (prompt.isBlank()) throw new ClientException("Send: nothing to send; type the prompt in the body of " + Assist.NAME + "+Prompt, then Send");
         assist.client.prompt(id, prompt.strip());
         String body = win.body();
-        if (!body.endsWith("\n")) win.append("\n");
-        mark = Edit.runes(win.body());
+        String end = body.endsWith("\n") ? "" : "\n";
+        win.append(end);
+        // from what was read, not read again: text typed meanwhile is the next prompt's
+        mark = Edit.runes(body) + end.length();
         win.ctl("clean");
         assist.client.reply(id).whenComplete((reply, failure) -> {
             if (failure != null) assist.error(failure.getMessage());
@@ -84,9 +86,10 @@ final class PromptWindow implements AutoCloseable {
 
     private synchronized void answer(String reply) {
         try {
-            String text = reply.strip();
-            win.append(REPLY + id + "\n" + text + "\n---\n");
-            mark = Edit.runes(win.body());
+            String block = REPLY + id + "\n" + reply.strip() + "\n---\n";
+            int before = Edit.runes(win.body());
+            win.append(block);
+            mark = before + Edit.runes(block);
             win.ctl("clean");
         } catch (IOException e) {
             // the window was deleted while the turn ran

@@ -16,6 +16,8 @@ import java.util.Locale;
 record Table(String text, List<String> rows, int firstRow) {
     static final String[] HEADERS = {"ID", "Backend", "State", "Alias", "Cwd"};
     static final String GAP = "  ";
+    /** The longest state word, {@code starting}. */
+    static final int STATE_WIDTH = 8;
 
     static Table of(List<Backend> backends, List<Session> sessions, String problem) {
         StringBuilder b = new StringBuilder("Backends:");
@@ -32,6 +34,7 @@ record Table(String text, List<String> rows, int firstRow) {
                     s.alias() == null ? "-" : s.alias(), s.cwd()});
         }
         int[] width = new int[HEADERS.length];
+        width[2] = STATE_WIDTH; // a state change then rewrites one word, not the whole table
         for (String[] row : cells) {
             for (int i = 0; i < row.length; i++) width[i] = Math.max(width[i], row[i].codePointCount(0, row[i].length()));
         }

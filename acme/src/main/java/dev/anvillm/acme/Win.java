@@ -42,8 +42,8 @@ public final class Win implements AutoCloseable {
             throw e instanceof IOException io ? io : new IOException("acme's new/ctl gave no window id", e);
         }
         Win w = new Win(acme, id, ctl);
-        w.ctl("name " + name);
         if (tag != null && !tag.isEmpty()) w.write(id + "/tag", " " + tag);
+        w.ctl("name " + name); // last: a window is found by its name once it is whole
         return w;
     }
 
