@@ -56,6 +56,8 @@ public final class Assist implements AutoCloseable {
     private volatile List<Backend> backends = List.of();
     private volatile String problem;
     private Table shown; // guarded by render
+    /** The anvilsrv command that starts and stops the daemon. */
+    String anvilsrv = Daemon.anvilsrv();
 
     /**
      * @param env the environment: NAMESPACE (or USER and DISPLAY), ANVILLM_TERMINAL, HOME, XDG_CONFIG_HOME
@@ -93,7 +95,7 @@ public final class Assist implements AutoCloseable {
     /** Starts the daemon when it is not running, opens the window and follows the daemon. */
     public void start() throws IOException {
         main = acme.open(NAME, TAG);
-        String started = Daemon.ensureRunning(client, env, namespace);
+        String started = Daemon.ensureRunning(client, anvilsrv, env);
         if (started != null) error(started);
         refreshBackends();
         render();
@@ -201,7 +203,7 @@ public final class Assist implements AutoCloseable {
             case "Context" -> each(args, g, id -> ContextWindow.open(this, id, nameOf(id)));
             case "Log" -> each(args, g, id -> logWindow(id));
             case "Attach" -> each(args, g, id -> Terminal.attach(client, env, id));
-            case "Daemon" -> Daemon.window(this, env, namespace);
+            case "Daemon" -> Daemon.window(this, env);
             case "Sandbox" -> SandboxWindow.open(this, env);
             default -> {
                 Backend b = backendNamed(verb);

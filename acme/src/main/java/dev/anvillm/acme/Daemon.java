@@ -19,18 +19,18 @@ final class Daemon {
     private Daemon() {}
 
     /** Starts anvilsrv when nothing answers; returns why that failed, or null. */
-    static String ensureRunning(AgentClient client, Map<String, String> env, Path namespace) {
+    static String ensureRunning(AgentClient client, String anvilsrv, Map<String, String> env) {
         try {
             client.list();
             return null;
         } catch (ClientException notRunning) {
-            return run(env, "start");
+            return run(anvilsrv, env, "start");
         }
     }
 
     /** Runs {@code anvilsrv <verb>}; returns its failure as one line, or null. */
-    static String run(Map<String, String> env, String verb) {
-        List<String> argv = List.of(anvilsrv(), verb);
+    static String run(String anvilsrv, Map<String, String> env, String verb) {
+        List<String> argv = List.of(anvilsrv, verb);
         try {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().putAll(env);
@@ -63,7 +63,7 @@ final class Daemon {
     }
 
     /** Opens {@code /AnviLLM/+Daemon}: the status, and Start Stop Restart. */
-    static void window(Assist assist, Map<String, String> env, Path namespace) throws IOException {
+    static void window(Assist assist, Map<String, String> env) throws IOException {
         String name = Assist.NAME + "+Daemon";
         Win w = assist.acme.open(name, "Get Start Stop Restart");
         show(assist, w);
@@ -71,11 +71,11 @@ final class Daemon {
             String verb = g.event().isExecute() ? g.text().strip() : "";
             String failed = switch (verb) {
                 case "Get" -> null;
-                case "Start" -> run(env, "start");
-                case "Stop" -> run(env, "stop");
+                case "Start" -> run(assist.anvilsrv, env, "start");
+                case "Stop" -> run(assist.anvilsrv, env, "stop");
                 case "Restart" -> {
-                    String f = run(env, "stop");
-                    yield f != null ? f : run(env, "start");
+                    String f = run(assist.anvilsrv, env, "stop");
+                    yield f != null ? f : run(assist.anvilsrv, env, "start");
                 }
                 default -> {
                     assist.handBack(w, g);

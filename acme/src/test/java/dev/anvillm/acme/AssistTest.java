@@ -101,6 +101,22 @@ class AssistTest {
     }
 
     @Test
+    void withNoDaemonItSaysWhyStartingOneFailedStaysUsableAndFillsInOnceOneAnswers() throws Exception {
+        daemon.kill();
+        assist = new Assist(env, daemon.project);
+        assist.anvilsrv = dir.resolve("no-such-anvilsrv").toString();
+        assist.start();
+        FakeAcme.Window w = awaitWindow(Assist.NAME);
+        FakeAcme.Window e = awaitWindow(Assist.NAME + "+Errors");
+        awaitBody(e, "why the start failed", () -> e.body().contains("cannot run " + assist.anvilsrv + " start"));
+        awaitBody(w, "the problem", () -> w.body().contains("daemon not answering"));
+        daemon.start();
+        String a = newSession("quick");
+        awaitBody(w, "the table once the daemon answers", () -> w.body().contains(a) && !w.body().contains("daemon not answering"));
+        awaitBody(w, "the backends", () -> w.body().contains(" Quick"));
+    }
+
+    @Test
     void buttonTwoCommandsActOnTheSessionTheyName() throws Exception {
         String a = newSession("quick");
         String b = newSession("quick");
