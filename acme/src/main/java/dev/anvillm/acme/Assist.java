@@ -314,6 +314,7 @@ public final class Assist implements AutoCloseable {
 
     private void logWindow(String id) throws IOException {
         String name = NAME + "+Log." + nameOf(id);
+        if (reveal(name)) return;
         Win w = acme.open(name, "");
         var stream = client.log(id, text -> {
             try {
@@ -330,6 +331,14 @@ public final class Assist implements AutoCloseable {
             }
         });
         follow(name, w, g -> handBack(w, g), stream::close);
+    }
+
+    /** Shows the side window called {@code name} if Assist has it open already; false when not. */
+    boolean reveal(String name) throws IOException {
+        Win w = side.get(name);
+        if (w == null) return false;
+        w.ctl("show");
+        return true;
     }
 
     /** Follows a side window's events; {@code end} runs when it is deleted. */

@@ -9,8 +9,9 @@ final class ContextWindow {
     private ContextWindow() {}
 
     static void open(Assist assist, String id, String name) throws IOException, ClientException {
-        String context = assist.client.context(id);
         String title = Assist.NAME + "+Context." + name;
+        if (assist.reveal(title)) return;
+        String context = assist.client.context(id);
         Win w = assist.acme.open(title, "Put");
         w.append(context);
         w.ctl("clean");

@@ -65,6 +65,7 @@ final class Daemon {
     /** Opens {@code /AnviLLM/+Daemon}: the status, and Start Stop Restart. */
     static void window(Assist assist, Map<String, String> env) throws IOException {
         String name = Assist.NAME + "+Daemon";
+        if (assist.reveal(name)) return;
         Win w = assist.acme.open(name, "Get Start Stop Restart");
         show(assist, w);
         assist.follow(name, w, g -> {

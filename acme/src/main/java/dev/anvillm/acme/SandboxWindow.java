@@ -25,6 +25,7 @@ final class SandboxWindow {
     static void open(Assist assist, Map<String, String> env) throws IOException {
         Path file = policyFile(env);
         String title = Assist.NAME + "+Sandbox";
+        if (assist.reveal(title)) return;
         Win w = assist.acme.open(title, "Get Edit");
         show(assist, w, file);
         assist.follow(title, w, g -> {

@@ -86,17 +86,19 @@ class AssistTest {
     }
 
     @Test
-    void sessionsMadeAndKilledBehindItsBackShowWithoutGetAndTheSelectionStaysOnItsSession() throws Exception {
+    void sessionsMadeAndKilledBehindItsBackShowWithoutGetKeepingTheScrollAndTheSelection() throws Exception {
         String a = newSession("quick");
         String b = newSession("quick");
         FakeAcme.Window w = startAssist();
         awaitBody(w, "b", () -> w.body().contains(b));
         w.select(b);
+        w.scrollTo(b);
         String c = newSession("quick");
         awaitBody(w, "c", () -> w.body().contains(c));
         daemon.client.command(a, dev.anvillm.client.Command.KILL);
         awaitBody(w, "a gone", () -> !w.body().contains(a));
         assertEquals(b, w.selection());
+        assertTrue(w.topLine().startsWith(b), "scrolled to b still: " + w.topLine());
         assertTrue(w.body().indexOf(b) < w.body().indexOf(c), "list order kept");
     }
 

@@ -117,6 +117,8 @@ final class FakeAcme implements AutoCloseable {
         private String body = "";
         private String userTag = "";
         private int addr0, addr1, dot0, dot1;
+        /** The first rune shown: the scroll position. */
+        private int org;
         private boolean dirty;
         private boolean deleted;
         private final ByteArrayOutputStream events = new ByteArrayOutputStream();
@@ -316,9 +318,11 @@ final class FakeAcme implements AutoCloseable {
             int del = q1 - q0;
             dot0 = dot0 <= q0 ? dot0 : dot0 >= q1 ? dot0 - del : q0;
             dot1 = dot1 <= q0 ? dot1 : dot1 >= q1 ? dot1 - del : q0;
+            org = org <= q0 ? org : org >= q1 ? org - del : q0;
             int ins = Edit.runes(text);
             if (q0 < dot1) dot1 += ins;
             if (q0 < dot0) dot0 += ins;
+            if (q0 < org) org += ins;
             dirty = true;
         }
 
@@ -425,6 +429,17 @@ final class FakeAcme implements AutoCloseable {
             int[] at = find(body, text);
             dot0 = at[0];
             dot1 = at[1];
+        }
+
+        /** Scrolls so that the line holding {@code text} is the first shown. */
+        synchronized void scrollTo(String text) {
+            int q = find(body, text)[0];
+            org = Edit.lineSpan(body, Edit.lineAt(body, q))[0];
+        }
+
+        /** The first line shown. */
+        synchronized String topLine() {
+            return Edit.from(body, org).lines().findFirst().orElse("");
         }
 
         /** Types {@code text} at the end of the body. */
