@@ -49,6 +49,19 @@ class AssistTest {
         return awaitWindow(Assist.NAME);
     }
 
+    /** Starts Assist and waits until its table shows the backends and every session of {@code ids}. */
+    private FakeAcme.Window startAssistShowing(String... ids) throws Exception {
+        FakeAcme.Window w = startAssist();
+        awaitBody(w, "the backends and " + List.of(ids), () -> w.body().contains(" Quick") && java.util.Arrays.stream(ids).allMatch(w.body()::contains));
+        return w;
+    }
+
+    /** Starts Assist, runs {@code command id} from its tag and returns the window it opens, {@code +<command>.<id>}. */
+    private FakeAcme.Window sideWindow(String command, String id) throws Exception {
+        startAssistShowing(id).runInTag(command + " " + id);
+        return awaitWindow(Assist.NAME + "+" + command + "." + id);
+    }
+
     private FakeAcme.Window awaitWindow(String name) throws InterruptedException {
         TestDaemon.await("window " + name, () -> acme.window(name) != null, () -> acme.names().toString());
         return acme.window(name);
@@ -89,8 +102,7 @@ class AssistTest {
     void sessionsMadeAndKilledBehindItsBackShowWithoutGetKeepingTheScrollAndTheSelection() throws Exception {
         String a = newSession("quick");
         String b = newSession("quick");
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "b", () -> w.body().contains(b));
+        FakeAcme.Window w = startAssistShowing(b);
         w.select(b);
         w.scrollTo(b);
         String c = newSession("quick");
@@ -122,8 +134,7 @@ class AssistTest {
     void buttonTwoCommandsActOnTheSessionTheyName() throws Exception {
         String a = newSession("quick");
         String b = newSession("quick");
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "b", () -> w.body().contains(b));
+        FakeAcme.Window w = startAssistShowing(b);
 
         w.runInTag("Stop " + b);
         daemon.awaitState(b, State.STOPPED);
@@ -146,8 +157,7 @@ class AssistTest {
     @Test
     void aBackendCommandMakesASessionInADirectoryRelativeToTheWindowsDirectory() throws Exception {
         Files.createDirectories(daemon.project.resolve("sub"));
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "backends", () -> w.body().contains("Quick"));
+        FakeAcme.Window w = startAssistShowing();
         w.runInTag("Quick sub");
         TestDaemon.await("a session in sub", () -> list().stream().anyMatch(s -> s.cwd().equals(daemon.project.resolve("sub").toString())),
                 () -> list().toString());
@@ -158,8 +168,7 @@ class AssistTest {
     @Test
     void buttonThreeOnAnIdOpensThePromptWindowWhoseSendDeliversOnePromptAndAppendsTheReply() throws Exception {
         String a = newSession("quick");
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "a", () -> w.body().contains(a));
+        FakeAcme.Window w = startAssistShowing(a);
         w.b3(a);
         FakeAcme.Window p = awaitWindow(Assist.NAME + "+Prompt." + a);
         assertTrue(p.tag().contains("Send"), p.tag());
@@ -181,8 +190,7 @@ class AssistTest {
     @Test
     void aTwoOneChordOfSelectedTextOntoAnIdSendsItAsAPrompt() throws Exception {
         String a = newSession("quick");
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "a", () -> w.body().contains(a));
+        FakeAcme.Window w = startAssistShowing(a);
         w.chord(a, "what is up");
         FakeAcme.Window p = awaitWindow(Assist.NAME + "+Prompt." + a);
         awaitBody(p, "the reply", () -> p.body().contains("echo: what is up ["));
@@ -191,8 +199,7 @@ class AssistTest {
 
     @Test
     void commandsThatAreNotAssistsAreHandedBackToAcme() throws Exception {
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "backends", () -> w.body().contains("Backends:"));
+        FakeAcme.Window w = startAssistShowing();
         w.runInTag("Frobnicate now");
         String back = w.handedBack.poll(TestDaemon.DEADLINE.toSeconds(), TimeUnit.SECONDS);
         assertNotNull(back, "nothing handed back");
@@ -207,8 +214,7 @@ class AssistTest {
 
     @Test
     void errorsGoToPlusErrorsOneLineEach() throws Exception {
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "backends", () -> w.body().contains("Backends:"));
+        FakeAcme.Window w = startAssistShowing();
         w.runInTag("Stop nosuch99");
         w.b2Tag("Kill"); // nothing selected
         FakeAcme.Window e = awaitWindow(Assist.NAME + "+Errors");
@@ -220,10 +226,7 @@ class AssistTest {
     @Test
     void contextWindowPutSavesTheContext() throws Exception {
         String a = newSession("quick");
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "a", () -> w.body().contains(a));
-        w.runInTag("Context " + a);
-        FakeAcme.Window c = awaitWindow(Assist.NAME + "+Context." + a);
+        FakeAcme.Window c = sideWindow("Context", a);
         c.type("you review code\n");
         c.b2Tag("Put");
         TestDaemon.await("the context saved", () -> contextOf(a).equals("you review code\n"), () -> contextOf(a));
@@ -232,10 +235,7 @@ class AssistTest {
     @Test
     void logWindowStreamsTheLogAsItGrows() throws Exception {
         String a = newSession("quick");
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "a", () -> w.body().contains(a));
-        w.runInTag("Log " + a);
-        FakeAcme.Window l = awaitWindow(Assist.NAME + "+Log." + a);
+        FakeAcme.Window l = sideWindow("Log", a);
         daemon.client.prompt(a, "logged prompt");
         awaitBody(l, "the prompt and its reply in the log", () -> l.body().contains("logged prompt") && l.body().contains("echo: logged prompt"));
     }
@@ -248,8 +248,7 @@ class AssistTest {
         Files.writeString(term, "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + out + "\n");
         term.toFile().setExecutable(true);
         env.put("ANVILLM_TERMINAL", term.toString());
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "a", () -> w.body().contains(a));
+        FakeAcme.Window w = startAssistShowing(a);
         w.runInTag("Attach " + a);
         TestDaemon.await("the terminal ran", () -> Files.exists(out) && read(out).contains("attach-session"), () -> Files.exists(out) ? read(out) : "nothing");
         assertEquals(daemon.client.info(a).attachCommand(), read(out).lines().toList());
@@ -257,8 +256,7 @@ class AssistTest {
 
     @Test
     void daemonAndSandboxWindowsShowTheStatusAndThePolicy() throws Exception {
-        FakeAcme.Window w = startAssist();
-        awaitBody(w, "backends", () -> w.body().contains("Backends:"));
+        FakeAcme.Window w = startAssistShowing();
         w.b2Tag("Daemon");
         FakeAcme.Window d = awaitWindow(Assist.NAME + "+Daemon");
         awaitBody(d, "status", () -> d.body().startsWith("anvilsrv running"));
