@@ -1,6 +1,7 @@
 package dev.anvillm.acme;
 
 import dev.anvillm.ninep.client.Fid;
+import dev.anvillm.ninep.proto.Codec;
 import dev.anvillm.ninep.proto.OpenMode;
 
 import java.io.IOException;
@@ -60,9 +61,18 @@ public final class Win implements AutoCloseable {
     /** Appends to the body. */
     public synchronized void append(String text) throws IOException {
         if (text.isEmpty()) return;
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        writeRunes(body, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes {@code b} in pieces that fit a message and end on a rune: Acme takes whole characters only. */
+    private void writeRunes(Fid f, byte[] b) throws IOException {
+        int max = acme.conn().msize() - Codec.IOHDRSZ;
         int done = 0;
-        while (done < b.length) done += body.write(0, b, done, b.length - done);
+        while (done < b.length) {
+            int end = Math.min(b.length, done + max);
+            while (end < b.length && end > done + 1 && (b[end] & 0xC0) == 0x80) end--;
+            done += f.write(0, b, done, end - done);
+        }
     }
 
     /** The whole body now. */
@@ -83,12 +93,8 @@ public final class Win implements AutoCloseable {
     public synchronized void replace(int q0, int q1, String text) throws IOException {
         setAddr("#" + q0 + ",#" + q1);
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        if (b.length == 0) {
-            data.write(0, b, 0, 0);
-            return;
-        }
-        int done = 0;
-        while (done < b.length) done += data.write(0, b, done, b.length - done);
+        if (b.length == 0) data.write(0, b, 0, 0);
+        else writeRunes(data, b);
     }
 
     /** The user's selection in the body, as rune offsets {q0, q1}. */

@@ -224,12 +224,15 @@ class AssistTest {
     }
 
     @Test
-    void contextWindowPutSavesTheContext() throws Exception {
+    void contextWindowShowsTheContextAndPutSavesIt() throws Exception {
         String a = newSession("quick");
+        String earlier = "é".repeat(6000) + "\n"; // more than one message, runes of two bytes
+        daemon.client.context(a, earlier);
         FakeAcme.Window c = sideWindow("Context", a);
+        awaitBody(c, "the context", () -> c.body().equals(earlier));
         c.type("you review code\n");
         c.b2Tag("Put");
-        TestDaemon.await("the context saved", () -> contextOf(a).equals("you review code\n"), () -> contextOf(a));
+        TestDaemon.await("the context saved", () -> contextOf(a).equals(earlier + "you review code\n"), () -> contextOf(a));
     }
 
     @Test
