@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 
 /**
  * Assist, AnviLLM's session manager for Acme: the window {@code /AnviLLM/}, live from the
@@ -342,7 +343,7 @@ public final class Assist implements AutoCloseable {
     }
 
     /** Follows a side window's events; {@code end} runs when it is deleted. */
-    void follow(String name, Win w, java.util.function.Consumer<Gesture> each, Runnable end) {
+    void follow(String name, Win w, Consumer<Gesture> each, Runnable end) {
         Win old = side.put(name, w);
         if (old != null && old != w) old.delete();
         w.follow(new Gesture.Assembler(w, g -> Thread.ofVirtual().start(() -> each.accept(g))), () -> {

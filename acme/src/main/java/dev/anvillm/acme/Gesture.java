@@ -1,5 +1,6 @@
 package dev.anvillm.acme;
 
+import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
@@ -60,7 +61,7 @@ record Gesture(AcmeEvent event, String text, String argument) {
                 int from = all.offsetByCodePoints(0, Math.min(e.q0(), all.codePointCount(0, all.length())));
                 int to = all.offsetByCodePoints(0, Math.min(e.q1(), all.codePointCount(0, all.length())));
                 return all.substring(from, to);
-            } catch (java.io.IOException | RuntimeException gone) {
+            } catch (IOException | RuntimeException gone) {
                 return e.text();
             }
         }

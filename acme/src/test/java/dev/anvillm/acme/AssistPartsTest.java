@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,8 +18,8 @@ class AssistPartsTest {
         byte[] b = wire.getBytes(StandardCharsets.UTF_8);
         for (int cut = 1; cut < b.length; cut++) {
             AcmeEvent.Parser p = new AcmeEvent.Parser();
-            List<AcmeEvent> got = new ArrayList<>(p.add(java.util.Arrays.copyOfRange(b, 0, cut)));
-            got.addAll(p.add(java.util.Arrays.copyOfRange(b, cut, b.length)));
+            List<AcmeEvent> got = new ArrayList<>(p.add(Arrays.copyOfRange(b, 0, cut)));
+            got.addAll(p.add(Arrays.copyOfRange(b, cut, b.length)));
             assertEquals(4, got.size(), "cut at " + cut);
             assertEquals(new AcmeEvent('M', 'X', 10, 14, 0, 4, "Stop"), got.get(0));
             assertEquals("é€", got.get(1).text());
@@ -37,7 +38,7 @@ class AssistPartsTest {
         assertEquals(new Edit.Change(4, 11, "stopped"), Edit.between("abc idle     x", "abc stopped  x"));
         assertEquals(new Edit.Change(1, 1, "€"), Edit.between("ab", "a€b"));
         assertEquals(2, Edit.lineAt("a\nb\nc", 4));
-        assertEquals(List.of(2, 3), java.util.Arrays.stream(Edit.lineSpan("a\nb\nc", 1)).boxed().toList());
+        assertEquals(List.of(2, 3), Arrays.stream(Edit.lineSpan("a\nb\nc", 1)).boxed().toList());
     }
 
     @Test

@@ -1,6 +1,9 @@
 package dev.anvillm.acme;
 
 import dev.anvillm.client.ClientException;
+import dev.anvillm.client.Command;
+import dev.anvillm.client.Event;
+import dev.anvillm.client.LiveSessions;
 import dev.anvillm.client.Session;
 import dev.anvillm.client.State;
 import dev.anvillm.client.TestDaemon;
@@ -9,11 +12,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -39,8 +45,8 @@ class AssistTest {
     @AfterEach
     void closeAll() throws Exception {
         if (assist != null) assist.close();
-        acme.close();
-        daemon.close();
+        if (acme != null) acme.close();
+        if (daemon != null) daemon.close();
     }
 
     private FakeAcme.Window startAssist() throws Exception {
@@ -52,7 +58,7 @@ class AssistTest {
     /** Starts Assist and waits until its table shows the backends and every session of {@code ids}. */
     private FakeAcme.Window startAssistShowing(String... ids) throws Exception {
         FakeAcme.Window w = startAssist();
-        awaitBody(w, "the backends and " + List.of(ids), () -> w.body().contains(" Quick") && java.util.Arrays.stream(ids).allMatch(w.body()::contains));
+        awaitBody(w, "the backends and " + List.of(ids), () -> w.body().contains(" Quick") && Arrays.stream(ids).allMatch(w.body()::contains));
         return w;
     }
 
@@ -107,7 +113,7 @@ class AssistTest {
         w.scrollTo(b);
         String c = newSession("quick");
         awaitBody(w, "c", () -> w.body().contains(c));
-        daemon.client.command(a, dev.anvillm.client.Command.KILL);
+        daemon.client.command(a, Command.KILL);
         awaitBody(w, "a gone", () -> !w.body().contains(a));
         assertEquals(b, w.selection());
         assertTrue(w.topLine().startsWith(b), "scrolled to b still: " + w.topLine());
@@ -152,6 +158,29 @@ class AssistTest {
         w.b2Tag("Kill");
         TestDaemon.await("b killed", () -> list().stream().noneMatch(s -> s.id().equals(b)), () -> list().toString());
         assertEquals(State.IDLE, daemon.client.state(a));
+    }
+
+    @Test
+    void interruptAndRestartReachOnlyTheSessionTheyName() throws Exception {
+        String a = newSession("quick");
+        String b = newSession("quick");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (var events = LiveSessions.start(daemon.ns.socket(), new LiveSessions.Listener() {
+            @Override
+            public void changed(LiveSessions.Snapshot now, Event cause) { }
+
+            @Override
+            public void event(Event e) {
+                seen.add(e.id() + " " + e.kind());
+            }
+        })) {
+            FakeAcme.Window w = startAssistShowing(a, b);
+            w.runInTag("Interrupt " + b);
+            TestDaemon.await(b + " interrupted", () -> seen.contains(b + " interrupted"), seen::toString);
+            w.runInTag("Restart " + a);
+            TestDaemon.await(a + " restarted", () -> seen.contains(a + " restarted"), seen::toString);
+            assertTrue(!seen.contains(a + " interrupted") && !seen.contains(b + " restarted"), seen.toString());
+        }
     }
 
     @Test
@@ -303,7 +332,7 @@ class AssistTest {
     private static String read(Path p) {
         try {
             return Files.readString(p);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "";
         }
     }
