@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -47,6 +49,8 @@ public final class Assist implements AutoCloseable {
     final Acme acme;
     private final Path namespace;
     private final CountDownLatch done = new CountDownLatch(1);
+    /** The main window's commands run here, one at a time in the order clicked, off the event reader. */
+    private final ExecutorService commands = inOrder();
     private final Map<String, Win> side = new ConcurrentHashMap<>();
     private final Map<String, PromptWindow> prompts = new ConcurrentHashMap<>();
     private final Object render = new Object();
@@ -110,7 +114,7 @@ public final class Assist implements AutoCloseable {
                 render();
             }
         });
-        main.follow(new Gesture.Assembler(main, g -> Thread.ofVirtual().start(() -> onMain(g))), done::countDown);
+        main.follow(new Gesture.Assembler(main, g -> commands.execute(() -> onMain(g))), done::countDown);
     }
 
     /** Waits until the window is deleted. */
@@ -346,11 +350,17 @@ public final class Assist implements AutoCloseable {
     void follow(String name, Win w, Consumer<Gesture> each, Runnable end) {
         Win old = side.put(name, w);
         if (old != null && old != w) old.delete();
-        w.follow(new Gesture.Assembler(w, g -> Thread.ofVirtual().start(() -> each.accept(g))), () -> {
+        ExecutorService ordered = inOrder();
+        w.follow(new Gesture.Assembler(w, g -> ordered.execute(() -> each.accept(g))), () -> {
+            ordered.shutdown();
             side.remove(name, w);
             end.run();
             w.close();
         });
+    }
+
+    private static ExecutorService inOrder() {
+        return Executors.newSingleThreadExecutor(Thread.ofVirtual().name("assist command").factory());
     }
 
     void handBack(Win w, Gesture g) {
@@ -390,6 +400,7 @@ public final class Assist implements AutoCloseable {
     @Override
     public void close() {
         if (live != null) live.close();
+        commands.shutdownNow();
         for (PromptWindow p : prompts.values()) p.close();
         for (Win w : side.values()) w.close();
         if (main != null) main.close();

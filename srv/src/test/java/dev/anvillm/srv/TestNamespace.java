@@ -130,7 +130,9 @@ public final class TestNamespace implements AutoCloseable {
         if (!Files.exists(socket())) return false;
         try (RawClient c = new RawClient(socket())) {
             return c.rpc(new Message.Tversion(Message.NOTAG, 8192, "9P2000")) instanceof Message.Rversion;
-        } catch (Exception e) {
+        } catch (Exception | AssertionError e) {
+            // RawClient fails a reply slower than its 5 s as an AssertionError: on a loaded machine a
+            // daemon still starting can be that slow, and awaitAnswering's own deadline decides
             return false;
         }
     }
