@@ -211,7 +211,7 @@ class AssistTest {
 
         p.type("again");
         p.b2Tag("Send");
-        TestDaemon.await("the second reply", () -> p.body().contains("echo: again ["), () -> p.body() + "\nout: " + outOf(a) + "\nerrors: "
+        TestDaemon.await("the second reply", () -> p.body().contains("echo: again ["), () -> p.body() + "\nout: " + said(() -> daemon.client.out(a) + "\nstate " + daemon.client.state(a)) + "\nerrors: "
                 + (acme.window(Assist.NAME + "+Errors") == null ? "none" : acme.window(Assist.NAME + "+Errors").body()));
         assertTrue(p.body().contains("turn 2]"), p.body());
     }
@@ -313,27 +313,24 @@ class AssistTest {
         return list().stream().filter(s -> s.id().equals(id)).findFirst().map(Session::alias).orElse(null);
     }
 
-    private String outOf(String id) {
+    interface Text {
+        String get() throws IOException;
+    }
+
+    /** What {@code t} gives, or its error's message: for conditions and what a failed wait saw. */
+    private static String said(Text t) {
         try {
-            return daemon.client.out(id) + "\nstate " + daemon.client.state(id);
-        } catch (ClientException e) {
-            return e.getMessage();
+            return t.get();
+        } catch (IOException e) {
+            return String.valueOf(e.getMessage());
         }
     }
 
     private String contextOf(String id) {
-        try {
-            return daemon.client.context(id);
-        } catch (ClientException e) {
-            return e.getMessage();
-        }
+        return said(() -> daemon.client.context(id));
     }
 
     private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            return "";
-        }
+        return said(() -> Files.readString(p));
     }
 }
