@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by bin/anvilsrv, bin/anvillm, bin/anvilweb and bin/test (sourced, not run): find a JDK 25 and
+# Shared by bin/anvilsrv, bin/anvillm, bin/anvilweb, acme/Assist and bin/test (sourced, not run): find a JDK 25 and
 # build the project when its jar is missing or older than the sources.
 
 ANVILLM_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -8,6 +8,8 @@ ANVILLM_JAR=$ANVILLM_HOME/srv/target/anvillm.jar
 ANVILLM_TUI_JAR=$ANVILLM_HOME/tui/target/anvillm-tui.jar
 # the web UI (anvilweb), also without the daemon's classes
 ANVILLM_WEB_JAR=$ANVILLM_HOME/web/target/anvilweb.jar
+# Assist, the Acme client (acme/Assist)
+ANVILLM_ACME_JAR=$ANVILLM_HOME/acme/target/anvillm-acme.jar
 
 # The major version of the java in JDK dir $1, or nothing.
 java_major() {
@@ -39,7 +41,7 @@ need_jdk() {
 # True when a jar is missing or a pom or main source is newer than it.
 jar_is_stale() {
 	local jar
-	for jar in "$ANVILLM_JAR" "$ANVILLM_TUI_JAR" "$ANVILLM_WEB_JAR"; do
+	for jar in "$ANVILLM_JAR" "$ANVILLM_TUI_JAR" "$ANVILLM_WEB_JAR" "$ANVILLM_ACME_JAR"; do
 		[ -f "$jar" ] || return 0
 		[ -z "$(find "$ANVILLM_HOME/pom.xml" "$ANVILLM_HOME"/*/pom.xml "$ANVILLM_HOME"/*/src/main \
 			-newer "$jar" -print -quit 2>/dev/null)" ] || return 0
@@ -116,6 +118,11 @@ run_main() {
 	dev.anvillm.web.*)
 		jar=$ANVILLM_WEB_JAR
 		jvm=("@$ANVILLM_HOME/bin/lib/anvilweb.jvm")
+		;;
+	dev.anvillm.acme.*)
+		jar=$ANVILLM_ACME_JAR
+		# a front-end too: the same small, quick-starting JVM as anvillm's
+		jvm=("@$ANVILLM_HOME/bin/lib/anvillm.jvm")
 		;;
 	esac
 	utf8_locale
