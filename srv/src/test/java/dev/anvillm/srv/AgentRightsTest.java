@@ -52,23 +52,8 @@ class AgentRightsTest {
         ns.close();
     }
 
-    /** Types {@code command} into the sh session, then waits for its exit status in {@code <tag>.rc}. */
-    private Result run(String sh, String tag, String command) throws Exception {
-        a.write(sh + "/in", "{ " + command + " ; } > " + tag + ".out 2> " + tag + ".err; echo $? > " + tag + ".tmp; mv " + tag + ".tmp " + tag + ".rc\n");
-        return await(tag);
-    }
-
-    record Result(int rc, String out, String err) {}
-
-    private Result await(String tag) throws Exception {
-        Path rc = work.resolve(tag + ".rc");
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!Files.exists(rc)) {
-            assertTrue(System.nanoTime() < deadline, tag + ": the command in the session did not finish");
-            Thread.sleep(50); // polling a condition, with a deadline
-        }
-        return new Result(Integer.parseInt(Files.readString(rc).strip()),
-                Files.readString(work.resolve(tag + ".out")), Files.readString(work.resolve(tag + ".err")));
+    private Agents.ShellResult run(String sh, String tag, String command) throws Exception {
+        return a.runInShell(sh, work, tag, command);
     }
 
     @Test
@@ -79,22 +64,22 @@ class AgentRightsTest {
         a.awaitState(peer, "idle");
         assertTrue(a.read(sh + "/info").contains("sandbox\tlandlock ABI"), a.read(sh + "/info"));
 
-        Result list = run(sh, "list", client + " read agent/list");
+        Agents.ShellResult list = run(sh, "list", client + " read agent/list");
         assertEquals(0, list.rc(), "out: " + list.out() + " err: " + list.err());
         assertTrue(list.out().contains(peer + "\tpeer\t"), list.out());
 
-        Result create = run(sh, "new", "echo 'new sh /tmp' | " + client + " write agent/ctl");
+        Agents.ShellResult create = run(sh, "new", "echo 'new sh /tmp' | " + client + " write agent/ctl");
         assertNotEquals(0, create.rc());
         assertTrue(create.err().contains("permission denied"), create.err());
 
-        Result stopPeer = run(sh, "stop", "echo stop | " + client + " write agent/peer/ctl");
+        Agents.ShellResult stopPeer = run(sh, "stop", "echo stop | " + client + " write agent/peer/ctl");
         assertTrue(stopPeer.err().contains("permission denied"), stopPeer.err());
-        Result otherState = run(sh, "state", "echo running | " + client + " write agent/peer/state");
+        Agents.ShellResult otherState = run(sh, "state", "echo running | " + client + " write agent/peer/state");
         assertTrue(otherState.err().contains("permission denied"), otherState.err());
-        Result alias = run(sh, "alias", "echo x | " + client + " write agent/peer/alias");
+        Agents.ShellResult alias = run(sh, "alias", "echo x | " + client + " write agent/peer/alias");
         assertTrue(alias.err().contains("permission denied"), alias.err());
 
-        Result message = run(sh, "msg", "echo 'please review' | " + client + " write agent/peer/in");
+        Agents.ShellResult message = run(sh, "msg", "echo 'please review' | " + client + " write agent/peer/in");
         assertEquals(0, message.rc(), message.err());
         String reply = a.read(peer + "/reply");
         assertTrue(reply.startsWith("echo: [message from agent shell (" + sh + "); to answer, write to agent/" + sh + "/in]"), reply);
@@ -111,12 +96,12 @@ class AgentRightsTest {
         String attempt = "echo 'new sh /tmp' | " + client + " write agent/ctl";
         // setsid: a new session and process group, reparented away from the backend
         a.write(sh + "/in", "setsid sh -c \"" + attempt.replace("\"", "\\\"") + " > setsid.out 2> setsid.err; echo \\$? > setsid.rc\" < /dev/null &\n");
-        Result setsid = await("setsid");
+        Agents.ShellResult setsid = a.awaitShell(sh, work, "setsid");
         assertNotEquals(0, setsid.rc());
         assertTrue(setsid.err().contains("permission denied"), setsid.err());
         // a double fork: the grandchild's parent is gone before it connects
         a.write(sh + "/in", "( ( sleep 1; " + attempt + " > fork.out 2> fork.err; echo $? > fork.rc ) & ) &\n");
-        Result fork = await("fork");
+        Agents.ShellResult fork = a.awaitShell(sh, work, "fork");
         assertNotEquals(0, fork.rc());
         assertTrue(fork.err().contains("permission denied"), fork.err());
         assertEquals(1, a.read("list").lines().count(), "no session was created from inside");

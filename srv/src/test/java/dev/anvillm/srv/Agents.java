@@ -6,6 +6,7 @@ import dev.anvillm.ninep.proto.OpenMode;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -122,6 +123,30 @@ public final class Agents implements AutoCloseable {
                 off += chunk.length;
             }
         }
+    }
+
+    /** What a command typed into an sh session did: its exit status, stdout and stderr. */
+    public record ShellResult(int rc, String out, String err) {}
+
+    /**
+     * Types {@code command} into sh session {@code sh} (whose directory is {@code work}) and waits
+     * for its exit status, which it leaves in {@code <tag>.rc} there, with its output beside it.
+     */
+    public ShellResult runInShell(String sh, Path work, String tag, String command) throws Exception {
+        write(sh + "/in", "{ " + command + " ; } > " + tag + ".out 2> " + tag + ".err; echo $? > " + tag + ".tmp; mv " + tag + ".tmp " + tag + ".rc\n");
+        return awaitShell(sh, work, tag);
+    }
+
+    /** Waits for {@code <tag>.rc} in {@code work}, left by a command that {@code sh} runs. */
+    public ShellResult awaitShell(String sh, Path work, String tag) throws Exception {
+        Path rc = work.resolve(tag + ".rc");
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!Files.exists(rc)) {
+            if (System.nanoTime() > deadline) throw new AssertionError(tag + ": the command in the session did not finish\n" + diagnosis(sh));
+            Thread.sleep(50); // polling a condition, with a deadline
+        }
+        return new ShellResult(Integer.parseInt(Files.readString(rc).strip()),
+                Files.readString(work.resolve(tag + ".out")), Files.readString(work.resolve(tag + ".err")));
     }
 
     public String state(String id) throws IOException {

@@ -46,6 +46,8 @@ final class ControlClient {
 
     /** A request unanswered this long means a stuck server: the client is ended, and started again. */
     private static final long STUCK_NS = TimeUnit.SECONDS.toNanos(60);
+    /** How long the client may take to attach before it is given up. */
+    private static final long ATTACH_MS = 10_000;
 
     /** The client had ended before the command could be sent: it may be sent again on a new one. */
     static final class NotSent extends Tmux.TmuxException {
@@ -96,13 +98,13 @@ final class ControlClient {
         // commands sent before the client is attached run with no current session, and those
         // that look one up (list-windows, even with -a) fail: wait for it
         try {
-            attached.get(timeoutMs(), TimeUnit.MILLISECONDS);
+            attached.get(ATTACH_MS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             process.destroyForcibly();
             throw new Tmux.TmuxException("tmux control client: " + e.getCause().getMessage());
         } catch (TimeoutException e) {
             process.destroyForcibly();
-            throw new Tmux.TmuxException("tmux control client did not attach within " + timeoutMs() + " ms");
+            throw new Tmux.TmuxException("tmux control client did not attach within " + ATTACH_MS + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
@@ -110,9 +112,6 @@ final class ControlClient {
         }
     }
 
-    private static long timeoutMs() {
-        return 10_000;
-    }
 
     boolean alive() {
         return alive;

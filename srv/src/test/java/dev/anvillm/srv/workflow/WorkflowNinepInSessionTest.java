@@ -43,19 +43,8 @@ class WorkflowNinepInSessionTest {
         ns.close();
     }
 
-    record Result(int rc, String out, String err) {}
-
-    /** Types {@code command} into the sh session, then waits for its exit status in {@code <tag>.rc}. */
-    private Result run(String sh, String tag, String command) throws Exception {
-        a.write(sh + "/in", "{ " + command + " ; } > " + tag + ".out 2> " + tag + ".err; echo $? > " + tag + ".tmp; mv " + tag + ".tmp " + tag + ".rc\n");
-        Path rc = work.resolve(tag + ".rc");
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!Files.exists(rc)) {
-            assertTrue(System.nanoTime() < deadline, tag + ": the command in the session did not finish\n" + a.diagnosis(sh));
-            Thread.sleep(50); // polling a condition, with a deadline
-        }
-        return new Result(Integer.parseInt(Files.readString(rc).strip()),
-                Files.readString(work.resolve(tag + ".out")), Files.readString(work.resolve(tag + ".err")));
+    private Agents.ShellResult run(String sh, String tag, String command) throws Exception {
+        return a.runInShell(sh, work, tag, command);
     }
 
     @Test
@@ -65,31 +54,31 @@ class WorkflowNinepInSessionTest {
         a.awaitState(me, "idle");
         a.awaitState(peer, "idle");
 
-        Result which = run(me, "which", "echo \"$PATH\" >&2; ls -la \"${PATH%%:*}\" >&2; command -v 9p");
+        Agents.ShellResult which = run(me, "which", "echo \"$PATH\" >&2; ls -la \"${PATH%%:*}\" >&2; command -v 9p");
         assertEquals(0, which.rc(), "9p is on the session's PATH: " + which.err() + a.read(me + "/info"));
         Path nine = Path.of(which.out().strip());
         assertTrue(nine.startsWith(ns.locations().stateDir()), "the project's own client, in the state directory: " + nine);
 
-        Result list = run(me, "list", "9p read agent/list");
+        Agents.ShellResult list = run(me, "list", "9p read agent/list");
         assertEquals(0, list.rc(), list.err());
         assertTrue(list.out().contains(peer + "\tpeer\t") && list.out().contains(me + "\tme\t"), list.out());
 
-        Result message = run(me, "msg", "echo 'please review the staged change' | 9p write agent/peer/in");
+        Agents.ShellResult message = run(me, "msg", "echo 'please review the staged change' | 9p write agent/peer/in");
         assertEquals(0, message.rc(), message.err());
         assertTrue(a.read(peer + "/reply").contains("[message from agent me (" + me + "); to answer, write to agent/" + me + "/in]"));
         assertTrue(a.logSoFar(peer).contains("please review the staged change"));
 
-        Result state = run(me, "state", "echo idle | 9p write agent/me/state");
+        Agents.ShellResult state = run(me, "state", "echo idle | 9p write agent/me/state");
         assertEquals(0, state.rc(), state.err());
 
-        Result create = run(me, "new", "echo 'new sh /tmp' | 9p write agent/ctl");
+        Agents.ShellResult create = run(me, "new", "echo 'new sh /tmp' | 9p write agent/ctl");
         assertNotEquals(0, create.rc());
         assertTrue(create.err().contains("permission denied"), create.err());
-        Result stopPeer = run(me, "stop", "echo stop | 9p write agent/peer/ctl");
+        Agents.ShellResult stopPeer = run(me, "stop", "echo stop | 9p write agent/peer/ctl");
         assertTrue(stopPeer.err().contains("permission denied"), stopPeer.err());
         assertEquals(2, a.read("list").lines().count(), "no session was created from inside");
 
-        Result replace = run(me, "replace", "echo 'echo pwned' > '" + nine + "'");
+        Agents.ShellResult replace = run(me, "replace", "echo 'echo pwned' > '" + nine + "'");
         assertNotEquals(0, replace.rc(), "the client another session runs cannot be changed from this one");
         assertTrue(Files.readString(nine).contains("NinepCommand"));
     }
