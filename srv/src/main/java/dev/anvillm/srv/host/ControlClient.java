@@ -37,6 +37,8 @@ final class ControlClient {
         final String name;
         final long sentNs = System.nanoTime();
         int blocksLeft;
+        /** Its first block has begun: the server has run (some of) it. */
+        boolean begun;
 
         Request(String name, int blocks) {
             this.name = name;
@@ -61,6 +63,8 @@ final class ControlClient {
     private final Deque<Request> pending = new ArrayDeque<>();
     private final Consumer<String> onOutput;
     private volatile boolean alive = true;
+    /** The server said %exit: every command it had not begun to answer was never run. */
+    private volatile boolean exited;
     /** Completed when the client's own first command (the new-session or attach) has run. */
     private final CompletableFuture<Void> attached = new CompletableFuture<>();
 
@@ -150,8 +154,10 @@ final class ControlClient {
                 stdin.write(line.toString().getBytes(StandardCharsets.US_ASCII));
                 stdin.flush();
             } catch (IOException e) {
+                // its stdin is closed: the client has exited, and the line never reached it
                 pending.remove(r);
-                throw new Tmux.TmuxException("tmux control client: " + e.getMessage());
+                alive = false;
+                throw new NotSent();
             }
         }
         try {
@@ -204,7 +210,9 @@ final class ControlClient {
         attached.completeExceptionally(new IOException("it exited"));
         synchronized (pending) {
             alive = false;
-            for (Request r : pending) r.done.completeExceptionally(new Tmux.TmuxException("tmux control client has exited"));
+            // after %exit, a command whose answer had not begun was never run: it may be sent again
+            for (Request r : pending) r.done.completeExceptionally(exited && !r.begun ? new NotSent()
+                    : new Tmux.TmuxException("tmux control client has exited"));
             pending.clear();
         }
         process.destroyForcibly();
@@ -253,10 +261,12 @@ final class ControlClient {
                     synchronized (pending) {
                         blockFor = ours ? pending.peek() : null;
                     }
+                    if (blockFor != null) blockFor.begun = true;
                 } else if (line.startsWith("%output ") || line.startsWith("%extended-output ")) {
                     int sp = line.indexOf(' ', line.indexOf(' ') + 1);
                     if (sp > 0) onOutput.accept(line.substring(line.indexOf(' ') + 1, sp));
                 } else if (line.equals("%exit") || line.startsWith("%exit ")) {
+                    exited = blockId == null;
                     return;
                 }
             }

@@ -101,6 +101,15 @@ class TmuxTest {
     }
 
     @Test
+    void aCommandSentAsTheClientEndsIsRunOnTheNextOne() throws Exception {
+        tmux.start("race01", dir, Map.of(), List.of("sh", "-c", "exec sleep 600"), 80, 24);
+        for (int i = 0; i < 20; i++) {
+            outside("kill-session", "-t", "=" + Tmux.CONTROL); // no waiting: the next command races the client's end
+            assertEquals(List.of("race01"), tmux.panes().stream().map(Tmux.Pane::session).toList(), "round " + i);
+        }
+    }
+
+    @Test
     void killLeavesNoWindowAndCloseLeavesSessionsButNoClient() throws Exception {
         int a = tmux.start("kill01", dir, Map.of(), List.of("sh", "-c", "exec sleep 600"), 80, 24);
         tmux.start("keep01", dir, Map.of(), List.of("sh", "-c", "exec sleep 600"), 80, 24);
