@@ -10,10 +10,7 @@ import dev.anvillm.srv.detect.Transcript;
 import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.store.SessionRecord;
 import dev.anvillm.srv.store.SessionStore;
-import dev.anvillm.srv.supervise.Exit;
-import dev.anvillm.srv.supervise.ProcessTree;
-import dev.anvillm.srv.supervise.Processes;
-import dev.anvillm.srv.supervise.RestartPolicy;
+import dev.anvillm.srv.supervise.Lifecycle;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,10 +42,6 @@ public final class Session {
     /** and comes at most this often while the session works. */
     private static final Duration BUSY_LOOK = Duration.ofMillis(100);
     private static final Duration IDLE_LOOK = Duration.ofSeconds(1);
-    private static final String STARTED_BY_REQUEST = "started by request";
-    private static final String RESTARTED_BY_REQUEST = "restarted by request";
-    private static final String RESTARTED_FRESH = "restarted with a fresh conversation";
-    private static final String RESTARTING_IN = "; restarting in ";
 
     private final String id;
     private final BackendSpec spec;
@@ -59,11 +51,9 @@ public final class Session {
     private final Actor actor;
     private final TextLog out;
     private final TextLog log;
-    private final RestartPolicy.Tracker restarts;
 
     private volatile State state = State.STARTING;
     private volatile String alias;
-    private volatile int pid;
     private volatile String conversation;
     private volatile String transcriptPath;
     private volatile String context = "";
@@ -71,33 +61,20 @@ public final class Session {
     private volatile boolean stopped;
     private volatile String errorCause;
     private volatile String lastReply = "";
-    private volatile String lastExit = "";
-    private volatile long startedMs;
-    private volatile String sandboxSummary = "not started yet";
-    private volatile List<String> sandboxDetails = List.of();
-    /** Which of the variables the backend needs were passed at its launch; null when not known (adopted). */
-    private volatile List<String> backendEnv;
     private volatile int stateVersion;
     private final List<String> history = new ArrayList<>();
 
     // owned by the actor
     /** The prompt queue and its delivery (dev.anvillm.srv.delivery), on this actor. */
     private final Delivery delivery;
-    private ScheduledFuture<?> startupTimer;
-    private ScheduledFuture<?> restartTimer;
+    /** The backend's process from launch to exit (dev.anvillm.srv.supervise.Lifecycle), on this actor. */
+    private final Lifecycle lifecycle;
     private HookTail hooks;
-    private long launchSeq;
-    private boolean stopRequested;
-    /** How {@link #terminate} ended the backend, for last-exit. */
-    private String ended;
     private boolean replaying;
     private boolean killed;
     /** What the screen says (dev.anvillm.srv.detect.ScreenReading), on this actor. */
     private final ScreenReading screenReading;
     private boolean sessionStarted;
-    /** The last launch resumed a conversation; if it dies before ready, resumeFailure says why. */
-    private boolean launchResumed;
-    private String resumeFailure;
     private long lastHookMs;
     private volatile long lastLookMs;
 
@@ -118,13 +95,12 @@ public final class Session {
         this.context = r.context() == null ? "" : r.context();
         this.contextPending = r.contextPending();
         this.stopped = r.stopped();
-        this.pid = r.pid();
         this.errorCause = r.errored() ? r.errorCause() : null;
         this.history.addAll(r.history());
         this.out = new TextLog(svc.store().outFile(id));
         this.log = new TextLog(svc.store().logFile(id), LOG_CAP);
-        this.restarts = new RestartPolicy.Tracker(svc.policy().of(spec.name()));
-        countEarlierRestarts();
+        this.lifecycle = new Lifecycle(id, spec, cwd, r.pid(), r.history(), new ToLifecycle(), svc.tmux(), svc.store(), svc.launcher(),
+                svc.sandbox(), svc.spares(), svc.exits(), svc.policy().of(spec.name()));
         this.screenReading = new ScreenReading(spec);
         this.delivery = new Delivery(new ToDelivery(), svc.store(), svc.store().queue(id));
         if (stopped) state = State.STOPPED;
@@ -132,30 +108,12 @@ public final class Session {
         svc.tmux().onOutput(id, this::outputSeen);
     }
 
-    /** Restarts an earlier daemon made count toward the limit: a crash loop cannot hide behind a daemon restart. */
-    private void countEarlierRestarts() {
-        long now = System.currentTimeMillis();
-        for (String h : history) {
-            int sp = h.indexOf(' ');
-            if (sp < 0) continue;
-            long at;
-            try {
-                at = Instant.parse(h.substring(0, sp)).toEpochMilli();
-            } catch (java.time.format.DateTimeParseException e) {
-                continue;
-            }
-            String what = h.substring(sp + 1);
-            if (what.startsWith(STARTED_BY_REQUEST) || what.startsWith(RESTARTED_BY_REQUEST) || what.startsWith(RESTARTED_FRESH)) restarts.reset();
-            else if (what.contains(RESTARTING_IN)) restarts.restartedAt(at, now);
-        }
-    }
-
     // ---- what readers see --------------------------------------------------------------------
 
     public String id() { return id; }
     public String alias() { return alias; }
     public State state() { return state; }
-    public int pid() { return state.live() ? pid : 0; }
+    public int pid() { return state.live() ? lifecycle.pid() : 0; }
     public Path cwd() { return cwd; }
     public BackendSpec backend() { return spec; }
     public String conversation() { return conversation; }
@@ -187,24 +145,16 @@ public final class Session {
         line(sb, "context", context.isEmpty() ? "none" : context.length() + " bytes" + (contextPending ? " (delivered with the next prompt)" : ""));
         line(sb, "stop-flag", stopped ? "set" : "clear");
         line(sb, "restarts", Integer.toString(restarts()));
-        line(sb, "last-exit", lastExit.isEmpty() ? "-" : lastExit);
+        line(sb, "last-exit", lifecycle.lastExit().isEmpty() ? "-" : lifecycle.lastExit());
         if (errorCause != null) line(sb, "error", errorCause);
-        if (!spec.passEnv().isEmpty()) line(sb, "backend-env", backendEnvText());
-        line(sb, "sandbox", sandboxSummary);
-        for (String d : sandboxDetails) line(sb, "sandbox-detail", d);
+        if (!spec.passEnv().isEmpty()) line(sb, "backend-env", lifecycle.backendEnvText());
+        line(sb, "sandbox", lifecycle.sandboxSummary());
+        for (String d : lifecycle.sandboxDetails()) line(sb, "sandbox-detail", d);
         line(sb, "tmux", "tmux -S " + tmuxSocket + " attach -t " + tmuxTarget());
         synchronized (history) {
             for (String h : history) line(sb, "history", h);
         }
         return sb.toString();
-    }
-
-    /** Names, never values: which of the variables the backend needs it got. */
-    private String backendEnvText() {
-        List<String> passed = backendEnv;
-        if (passed == null) return "as it was when the session started (the daemon restarted since)";
-        List<String> unset = spec.passEnv().stream().filter(k -> !passed.contains(k)).toList();
-        return (passed.isEmpty() ? "none" : String.join(" ", passed)) + (unset.isEmpty() ? "" : " (not set: " + String.join(" ", unset) + ")");
     }
 
     private static void line(StringBuilder sb, String k, String v) {
@@ -224,7 +174,7 @@ public final class Session {
     SessionRecord record() {
         synchronized (history) {
             return new SessionRecord(id, alias, spec.name(), cwd.toString(), createdMs, conversation, transcriptPath,
-                    stopped, context, contextPending, pid, tmuxTarget(), errorCause != null, errorCause, history);
+                    stopped, context, contextPending, lifecycle.pid(), tmuxTarget(), errorCause != null, errorCause, history);
         }
     }
 
@@ -331,7 +281,7 @@ public final class Session {
     /** Launches the backend for a new session. */
     void create() throws SessionException {
         onActor(() -> {
-            launch(true, "created");
+            lifecycle.launch(true, "created");
             return null;
         });
     }
@@ -352,8 +302,8 @@ public final class Session {
             if (state.live()) throw new SessionException("session " + id + " is already " + state.word());
             stopped = false;
             errorCause = null;
-            restarts.reset();
-            launch(false, STARTED_BY_REQUEST);
+            lifecycle.resetRestarts();
+            lifecycle.launch(false, Lifecycle.STARTED_BY_REQUEST);
             return null;
         });
     }
@@ -363,8 +313,8 @@ public final class Session {
             terminate();
             stopped = false;
             errorCause = null;
-            restarts.reset();
-            launch(fresh, fresh ? RESTARTED_FRESH : RESTARTED_BY_REQUEST);
+            lifecycle.resetRestarts();
+            lifecycle.launch(fresh, fresh ? Lifecycle.RESTARTED_FRESH : Lifecycle.RESTARTED_BY_REQUEST);
             return null;
         });
     }
@@ -390,7 +340,7 @@ public final class Session {
         onActor(() -> {
             stopped = true;
             killed = true;
-            terminate();
+            lifecycle.end();
             svc.tmux().offOutput(id);
             try {
                 svc.tmux().kill(id);
@@ -420,23 +370,18 @@ public final class Session {
         onActor(() -> {
             if (stopped || errorCause != null) return null;
             if (!paneAlive) {
-                // the restart policy decides, as for any crash
-                exited(launchSeq, " while the daemon was away");
+                lifecycle.diedWhileAway();
                 return null;
             }
-            pid = panePid;
-            startedMs = System.currentTimeMillis();
-            sandboxSummary = "as it was when the session started (the daemon restarted since): see " + svc.sandbox().policyFile(id);
+            lifecycle.adopt(panePid);
             Path run = svc.store().runDir(id);
             Optional<SessionStore.HookMark> mark = spec.hooks() ? svc.store().hookMark(id) : Optional.empty();
             hooks = mark.isPresent() ? new HookTail(Launcher.hookFile(run), mark.get().offset()) : new HookTail(Launcher.hookFile(run));
-            long seq = ++launchSeq;
-            svc.exits().watch(pid, () -> actor.execute(() -> exited(seq, "")));
             lookIn(0);
             State was = mark.map(m -> parseState(m.state())).orElse(State.IDLE);
             sessionStarted = was != State.STARTING;
             setState(was);
-            event("adopted", "pid " + pid + (mark.isPresent() ? ", " + was.word() + " when the daemon left" : ""));
+            event("adopted", "pid " + panePid + (mark.isPresent() ? ", " + was.word() + " when the daemon left" : ""));
             replaying = true;
             try {
                 pollHooks();
@@ -447,9 +392,7 @@ public final class Session {
             // the mark and the replay say the state; the screen is read at the next pane poll (a
             // tmux process per session would make a start with many sessions slow)
             if (mark.isEmpty()) readScreen(true);
-            if (state == State.STARTING) {
-                startupTimer = svc.timers().schedule(() -> actor.execute(() -> startupDeadline(seq)), spec.startup().toMillis(), TimeUnit.MILLISECONDS);
-            }
+            if (state == State.STARTING) lifecycle.armStartup();
             delivery.kick();
             return null;
         });
@@ -467,13 +410,13 @@ public final class Session {
     /** The supervisor's sweep: the pane as tmux lists it now (null when it has no pane at all). */
     void sweep(Tmux.Pane pane) {
         actor.execute(() -> {
+            int pid = lifecycle.pid();
             if (!state.live() || killed || pid <= 0) return;
             // the listing was taken before this task ran: a pane of another pid is from before a
             // respawn, and says nothing about the process running now
             if (pane != null && pane.pid() != pid) return;
             if (pane == null || pane.dead()) {
-                svc.exits().unwatch(pid);
-                exited(launchSeq, "");
+                lifecycle.paneGone();
             } else if (state != State.IDLE) {
                 lookIn(0); // behind the output notices, as the sweep is behind the exit watch
             }
@@ -482,66 +425,9 @@ public final class Session {
 
     // ---- launching and supervision ----------------------------------------------------------
 
-    private void launch(boolean fresh, String why) throws IOException {
-        cancelTimers();
-        Path run = svc.store().runDir(id);
-        boolean resume = !fresh && conversation != null && spec.canResume();
-        if (resume && resumeFailure != null) {
-            logEvent(resumeFailure + "; starting a fresh one");
-            addHistory(resumeFailure + "; started a fresh one");
-            resume = false;
-        }
-        resumeFailure = null;
-        if (resume && transcriptPath != null && !Files.exists(Path.of(transcriptPath))) {
-            logEvent("conversation " + conversation + " cannot be resumed: its transcript " + transcriptPath + " is gone; starting a fresh one");
-            resume = false;
-        }
-        if (resume && transcriptPath == null && spec.hooks()) {
-            logEvent("conversation " + conversation + " cannot be resumed: the backend never reported its transcript; starting a fresh one");
-            resume = false;
-        }
-        if (!resume) {
-            conversation = UUID.randomUUID().toString();
-            transcriptPath = null;
-            contextPending = !context.isEmpty();
-        }
-        launchResumed = resume;
-        Launcher.Plan plan = svc.launcher().plan(spec, id, cwd, run, conversation, resume);
-        var sandboxed = svc.sandbox().wrap(plan, spec, id, cwd, run);
-        plan = sandboxed.plan();
-        sandboxSummary = sandboxed.summary();
-        sandboxDetails = sandboxed.details();
-        backendEnv = sandboxed.backendEnv();
-        hooks = new HookTail(Launcher.hookFile(run));
-        saveHookMark(State.STARTING);
-        svc.hooks().watch(run, () -> actor.execute(this::pollHooks));
-        stopRequested = false;
-        delivery.launched();
-        sessionStarted = false;
-        setState(State.STARTING);
-        startedMs = System.currentTimeMillis();
-        Tmux tmux = svc.tmux();
-        // a session just created has no tmux window yet; any other may have one (a dead pane)
-        boolean window = !why.startsWith("created") && tmux.hasSession(id);
-        pid = svc.spares().claim(id, cwd, sandboxed, window);
-        if (pid <= 0) {
-            pid = window ? tmux.respawn(id, cwd, plan.env(), plan.argv())
-                    : tmux.start(id, cwd, plan.env(), plan.argv(), 200, 50);
-        }
-        long seq = ++launchSeq;
-        svc.exits().watch(pid, () -> actor.execute(() -> exited(seq, "")));
-        String what = why + " (pid " + pid + (resume ? ", conversation " + conversation + " resumed" : ", fresh conversation " + conversation) + ")";
-        addHistory(what);
-        save();
-        svc.events().event(id, why.startsWith("created") ? "started" : "restarted", "pid " + pid);
-        logEvent(what);
-        startupTimer = svc.timers().schedule(() -> actor.execute(() -> startupDeadline(seq)), spec.startup().toMillis(), TimeUnit.MILLISECONDS);
-        lookIn(0);
-    }
-
     /** Looks at the screen every 50 ms, {@code left} more times, until the session is ready. */
     private void recheckReady(int left, long seq) {
-        if (seq != launchSeq || state != State.STARTING) return;
+        if (seq != lifecycle.launchSeq() || state != State.STARTING) return;
         readScreen(true);
         if (state == State.STARTING && left > 0) {
             svc.timers().schedule(() -> actor.execute(() -> recheckReady(left - 1, seq)), 50, TimeUnit.MILLISECONDS);
@@ -578,120 +464,19 @@ public final class Session {
     }
 
 
-    private void startupDeadline(long seq) {
-        if (seq != launchSeq || state != State.STARTING) return;
-        String tail = paneTail();
-        fail("did not become ready within " + RestartPolicy.human(spec.startup()) + "; last screen: " + tail + "; write 'start' to ctl to try again");
-        terminate();
-    }
-
-    /** The backend is gone ({@code where}: "" or " while the daemon was away"): stop, restart per policy, or error. */
-    private void exited(long seq, String where) {
-        if (seq != launchSeq || killed) return;
-        long noticed = System.currentTimeMillis();
-        cancelTimers();
-        if (state == State.ERROR || stopRequested || stopped) {
-            // ended on purpose: how, we know; asking tmux (it may take it a while to record the
-            // exit) for each of many sessions stopped at once is what made stopping them slow
-            lastExit = (stopRequested && ended != null ? ended : "exited") + where + " at " + Instant.now();
-            if (state != State.ERROR) setState(State.STOPPED); // the startup deadline failed it and stopped the process: it stays in error
-            save();
-            return;
-        }
-        Tmux.Pane pane = null;
-        try {
-            pane = svc.tmux().deadPane(id, 500);
-        } catch (IOException e) {
-            // the tmux server is gone too
-        }
-        Exit exit = Exit.of(pane, where);
-        String how = exit.how();
-        lastExit = how + " at " + Instant.now();
-        if (exit.clean()) {
-            stopped = true;
-            addHistory("exited cleanly (" + how + "): a stop, not a crash");
-            logEvent("the backend exited cleanly (" + how + "): treated as a stop; write 'start' to ctl to start it again");
-            setState(State.STOPPED);
-            save();
-            svc.events().event(id, "exited", how);
-            return;
-        }
-        List<String> lastLines = paneLines();
-        String tail = ScreenReading.joined(lastLines);
-        String auth = spec.authFailure(String.join("\n", lastLines));
-        if (auth != null) {
-            // it exits because it cannot authenticate: a restart would only do so again
-            fail("auth: " + auth);
-            return;
-        }
-        if (launchResumed && state == State.STARTING && exit.failed()) {
-            // it gave up resuming, before it was ever ready: that conversation cannot be resumed
-            // (say, a transcript the CLI had not finished writing); the next start is a fresh one
-            resumeFailure = "conversation " + conversation + " could not be resumed (" + how + "; last screen: " + tail + ")";
-        }
-        Duration ran = Duration.ofMillis(noticed - startedMs);
-        Duration delay = restarts.onCrash(ran, noticed);
-        if (delay == null) {
-            fail("crashed " + (restarts.recent() + 1) + " times within " + RestartPolicy.human(restarts.policy().window())
-                    + "; last: " + how + "; last screen: " + tail + "; write 'start' to ctl to start it again");
-            return;
-        }
-        addHistory("exited (" + how + ")" + RESTARTING_IN + RestartPolicy.human(delay) + "; last screen: " + tail);
-        logEvent("backend exited (" + how + ")" + RESTARTING_IN + RestartPolicy.human(delay) + "; last screen: " + tail);
-        setState(State.EXITED);
-        save();
-        svc.events().event(id, "exited", how);
-        // the delay counts from the exit, not from when the pane was read
-        long wait = Math.max(0, delay.toMillis() - (System.currentTimeMillis() - noticed));
-        restartTimer = svc.timers().schedule(() -> actor.execute(() -> {
-            if (state != State.EXITED || stopped) return;
-            try {
-                launch(false, "restarted after " + how);
-            } catch (IOException e) {
-                fail("restart failed: " + e.getMessage());
-            }
-        }), wait, TimeUnit.MILLISECONDS);
-    }
-
     private void fail(String cause) {
         errorCause = cause;
         addHistory("error: " + cause);
         logEvent("error: " + cause);
-        cancelTimers();
+        lifecycle.cancelTimers();
         setState(State.ERROR);
         save();
         svc.events().event(id, "error", cause);
     }
 
-    /**
-     * Ends the backend's whole process tree and waits for it to be gone: the interrupt key first
-     * when a turn runs (it aborts the turn the CLI's way), then TERM (HUP to what ignores TERM,
-     * like an interactive shell), then KILL. See {@link ProcessTree}.
-     */
+    /** Ends the backend's whole process tree (see {@link Lifecycle#terminate}). */
     private void terminate() {
-        stopRequested = true;
-        ended = null;
-        cancelTimers();
-        int p = pid;
-        if (p <= 0) return;
-        boolean turn = state == State.RUNNING || state == State.WAITING;
-        ended = ProcessTree.end(p, !turn ? null : () -> {
-            try {
-                svc.tmux().keys(id, spec.interruptKey());
-            } catch (IOException e) {
-                // the window may already be gone
-            }
-        });
-        // Debian's tmux can miss the exit of its pane's process: have it reaped now, not at the next daemon
-        if (Processes.zombie(p)) svc.tmux().reap();
-    }
-
-    private void cancelTimers() {
-        for (ScheduledFuture<?> f : new ScheduledFuture<?>[]{startupTimer, restartTimer}) {
-            if (f != null) f.cancel(false);
-        }
-        startupTimer = restartTimer = null;
-        delivery.cancelTimer();
+        lifecycle.terminate();
     }
 
     /**
@@ -704,24 +489,6 @@ public final class Session {
             return ScreenReading.visible(svc.tmux().capture(id, 0));
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    /** The pane's last lines, for a cause; a dead pane's last words have scrolled into its history. */
-    private String paneTail() {
-        return ScreenReading.joined(paneLines());
-    }
-
-    /**
-     * The last five lines that say something of what this run of the backend wrote (not an earlier
-     * run's, above tmux's "Pane is dead" line for it); one that says why there are none when the
-     * screen cannot be read.
-     */
-    private List<String> paneLines() {
-        try {
-            return ScreenReading.lastWords(svc.tmux().capture(id, 200));
-        } catch (IOException e) {
-            return List.of("(no screen: " + e.getMessage() + ")");
         }
     }
 
@@ -775,7 +542,7 @@ public final class Session {
             case "SessionStart" -> {
                 sessionStarted = true;
                 // the hook can come before the input box is drawn: ready once the screen agrees
-                if (state == State.STARTING) recheckReady(40, launchSeq);
+                if (state == State.STARTING) recheckReady(40, lifecycle.launchSeq());
             }
             case "UserPromptSubmit" -> {
                 if (replaying) delivery.claimReplayed(e.text("prompt"), context);
@@ -801,7 +568,7 @@ public final class Session {
     }
 
     private void ready() {
-        if (startupTimer != null) startupTimer.cancel(false);
+        lifecycle.ready();
         setState(State.IDLE);
         delivery.kick();
     }
@@ -863,7 +630,7 @@ public final class Session {
         @Override public boolean canDeliver() { return state == State.IDLE && !replaying; }
         @Override public boolean live() { return state.live(); }
         @Override public boolean waiting() { return state == State.WAITING; }
-        @Override public long launchSeq() { return launchSeq; }
+        @Override public long launchSeq() { return lifecycle.launchSeq(); }
         @Override public String pendingContext() { return contextPending && !context.isEmpty() ? context : null; }
 
         @Override
@@ -887,6 +654,45 @@ public final class Session {
 
         @Override public void logEvent(String text) { Session.this.logEvent(text); }
         @Override public void appendLog(String entry) { Session.this.appendLog(entry); }
+
+        @Override
+        public ScheduledFuture<?> later(Runnable task, long delayMs) {
+            return svc.timers().schedule(() -> actor.execute(task), delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** What the backend's lifecycle needs of this session; called on the actor. */
+    private final class ToLifecycle implements Lifecycle.Session {
+        @Override public State state() { return state; }
+        @Override public void setState(State s) { Session.this.setState(s); }
+        @Override public boolean stopFlag() { return stopped; }
+        @Override public void stopFlag(boolean v) { stopped = v; }
+        @Override public String conversation() { return conversation; }
+        @Override public String transcriptPath() { return transcriptPath; }
+
+        @Override
+        public void freshConversation(String newId) {
+            conversation = newId;
+            transcriptPath = null;
+            contextPending = !context.isEmpty();
+        }
+
+        @Override
+        public void launching(Path run) {
+            hooks = new HookTail(Launcher.hookFile(run));
+            saveHookMark(State.STARTING);
+            svc.hooks().watch(run, () -> actor.execute(Session.this::pollHooks));
+            delivery.launched();
+            sessionStarted = false;
+        }
+
+        @Override public void addHistory(String entry) { Session.this.addHistory(entry); }
+        @Override public void save() { Session.this.save(); }
+        @Override public void logEvent(String text) { Session.this.logEvent(text); }
+        @Override public void event(String name, String detail) { svc.events().event(id, name, detail); }
+        @Override public void fail(String cause) { Session.this.fail(cause); }
+        @Override public void lookIn(long delayMs) { Session.this.lookIn(delayMs); }
+        @Override public void stopTyping() { delivery.cancelTimer(); }
 
         @Override
         public ScheduledFuture<?> later(Runnable task, long delayMs) {
