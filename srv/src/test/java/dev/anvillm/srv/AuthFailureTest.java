@@ -1,17 +1,12 @@
 package dev.anvillm.srv;
 
-import dev.anvillm.ninep.client.Fid;
-import dev.anvillm.ninep.client.NinepClient;
-import dev.anvillm.ninep.proto.OpenMode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.anvillm.srv.Faults.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -32,25 +27,6 @@ class AuthFailureTest extends DaemonFixture {
                     extends: testagent
                     args: [--work-ms, "1500"]
                 """);
-    }
-
-    /** Every line `events` gives from now on, collected in the background. */
-    private List<String> events() throws Exception {
-        List<String> lines = new CopyOnWriteArrayList<>();
-        NinepClient c = NinepClient.connect(ns.socket());
-        Fid f = c.open("events", OpenMode.OREAD);
-        Thread.ofVirtual().start(() -> {
-            try {
-                StringBuilder partial = new StringBuilder();
-                while (true) {
-                    partial.append(new String(f.read(0, 8192), StandardCharsets.UTF_8));
-                    for (int nl; (nl = partial.indexOf("\n")) >= 0; partial.delete(0, nl + 1)) lines.add(partial.substring(0, nl));
-                }
-            } catch (IOException e) {
-                c.close(); // the daemon went away with the test
-            }
-        });
-        return lines;
     }
 
     @Test

@@ -69,7 +69,7 @@ class HealingTest extends DaemonFixture {
         assertTrue(a.read("list").startsWith(id + "\tdev\tidle\t" + second + "\t" + project + "\n"), a.read("list"));
         assertEquals("You are the tester.\n", a.read("dev/context"));
         assertEquals(conversation, info(a, id, "conversation"));
-        assertEquals("1", info(a, id, "restarts"));
+        assertEquals("1", info(a, id, "restarts"), diagnosis(id));
         assertTrue(info(a, id, "last-exit").startsWith("killed by signal 9"), diagnosis(id));
         assertTrue(infoAll(a, id, "history").stream().anyMatch(h -> h.contains("exited (killed by signal 9); restarting in 1 s")), diagnosis(id));
         // resumed: the turn count goes on, and the context is not delivered again
@@ -154,7 +154,7 @@ class HealingTest extends DaemonFixture {
         assertEquals("set", info(a, id, "stop-flag"));
         assertTrue(a.logSoFar(id).contains("the backend exited cleanly (exit status 0): treated as a stop"), diagnosis(id));
         holdsFor(Duration.ofSeconds(2), "stopped (no restart after the 1 s delay)", () -> a.state(id).equals("stopped"), () -> diagnosis(id));
-        assertEquals("0", info(a, id, "restarts"));
+        assertEquals("0", info(a, id, "restarts"), diagnosis(id));
 
         a.write(id + "/ctl", "start\n");
         a.awaitState(id, "idle");
@@ -180,6 +180,6 @@ class HealingTest extends DaemonFixture {
         // its process is ended, and noticing that does not turn the error into a stop
         await("the stuck backend ended", () -> !alive(pid) && !"-".equals(info(a, id, "last-exit")), () -> diagnosis(id));
         assertEquals("error", a.state(id));
-        assertEquals("0", info(a, id, "restarts"));
+        assertEquals("0", info(a, id, "restarts"), diagnosis(id));
     }
 }

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * @param passEnv        variables of the daemon's environment the backend needs (its API key, its
  *                       endpoint), passed when set whatever sandbox.yaml's env list says
  * @param authFailed     the CLI saying it cannot authenticate (a reply, or a line on the screen); null when unknown
+ * @param idleSleep      idle this long, the session is put to sleep (its processes end, a prompt wakes
+ *                       it with its conversation); zero: never
  */
 public record BackendSpec(
         String name,
@@ -42,7 +44,16 @@ public record BackendSpec(
         List<String> sandboxRw,
         String interruptKey,
         List<String> passEnv,
-        Pattern authFailed) {
+        Pattern authFailed,
+        Duration idleSleep) {
+
+    /** One that never sleeps. */
+    public BackendSpec(String name, String description, List<String> command, List<String> freshArgs, List<String> resumeArgs,
+            Map<String, String> env, boolean hooks, boolean claudeSettings, Pattern ready, Pattern busy, Pattern waiting, Duration startup,
+            List<String> sandboxRw, String interruptKey, List<String> passEnv, Pattern authFailed) {
+        this(name, description, command, freshArgs, resumeArgs, env, hooks, claudeSettings, ready, busy, waiting, startup, sandboxRw,
+                interruptKey, passEnv, authFailed, Duration.ZERO);
+    }
 
     public BackendSpec {
         command = List.copyOf(command);
@@ -51,6 +62,8 @@ public record BackendSpec(
         env = Map.copyOf(env);
         sandboxRw = List.copyOf(sandboxRw);
         passEnv = List.copyOf(passEnv);
+        if (idleSleep == null) idleSleep = Duration.ZERO;
+        if (idleSleep.isNegative()) throw new IllegalArgumentException("idle_sleep_seconds must be 0 (never) or more");
     }
 
     public boolean canResume() {

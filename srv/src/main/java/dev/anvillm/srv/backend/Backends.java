@@ -42,7 +42,7 @@ public final class Backends {
                 // the live input line is "❯" and a no-break space; earlier prompts in the scrollback have a plain space
                 Pattern.compile("^❯\u00a0", Pattern.MULTILINE),
                 Pattern.compile("esc to interrupt"),
-                Pattern.compile("Esc to cancel|Do you want to proceed\\?"),
+                Pattern.compile("Esc to cancel|Do you want to proceed\\?|Do you trust the files in this folder\\?|Do you want to use this API key\\?"),
                 agentStartup, List.of("{HOME}/.claude", "{HOME}/.claude.json"), "Escape",
                 List.of("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"), claudeAuth));
         m.put("codex", new BackendSpec("codex", "OpenAI Codex CLI",
@@ -145,10 +145,17 @@ public final class Backends {
                     list(f.get("sandbox_rw"), b == null ? List.of() : b.sandboxRw()),
                     Optional.ofNullable(str(f.get("interrupt_key"))).orElse(b == null ? "C-c" : b.interruptKey()),
                     list(f.get("pass_env"), b == null ? List.of() : b.passEnv()),
-                    pattern(f.get("auth_failed"), b == null ? null : b.authFailed()));
+                    pattern(f.get("auth_failed"), b == null ? null : b.authFailed()),
+                    seconds(f.get("idle_sleep_seconds"), "idle_sleep_seconds", b == null ? Duration.ZERO : b.idleSleep()));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": backend " + name + ": " + firstLine(e.getMessage()));
         }
+    }
+
+    private static Duration seconds(Object o, String key, Duration dflt) {
+        if (o == null) return dflt;
+        if (!(o instanceof Number n)) throw new IllegalArgumentException(key + " must be a number of seconds, got " + o);
+        return Duration.ofMillis((long) (n.doubleValue() * 1000));
     }
 
     private static String str(Object o) {
@@ -214,7 +221,9 @@ public final class Backends {
         for (BackendSpec b : all()) {
             Optional<String> why = unavailable(b);
             sb.append(b.name()).append('\t').append(why.isEmpty() ? "ok" : "unavailable").append('\t')
-                    .append(why.orElse(b.description())).append('\n');
+                    .append(why.orElse(b.description() + (b.idleSleep().isZero() ? ""
+                            : "; sleeps when idle " + new java.math.BigDecimal(b.idleSleep().toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString()
+                            + " s (idle_sleep_seconds)"))).append('\n');
         }
         description = sb.toString();
         described = new Checked(Optional.empty(), now);

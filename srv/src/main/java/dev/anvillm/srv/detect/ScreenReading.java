@@ -68,13 +68,14 @@ public final class ScreenReading {
         }
         boolean settled = force || now - changedMs >= SETTLE.toMillis();
         String tail = lastLines(screen, 12);
-        boolean waiting = spec.waiting() != null && spec.waiting().matcher(tail).find();
+        boolean waiting = waitingShown(screen);
         boolean busy = spec.busy() != null && spec.busy().matcher(tail).find();
         boolean ready = spec.ready() != null && spec.ready().matcher(lastLines(screen, 6)).find();
         boolean turn = state == State.RUNNING || state == State.WAITING;
         if (spec.hooks()) {
             if (state == State.STARTING && sessionStarted && (ready || spec.ready() == null)) return new Verdict(Step.READY, again);
-            if (waiting && state == State.RUNNING && settled) return new Verdict(Step.WAITING, again);
+            // a question in a turn, or a first-run dialog before the CLI has even started its session
+            if (waiting && (state == State.RUNNING || state == State.STARTING && !sessionStarted) && settled) return new Verdict(Step.WAITING, again);
             if (turn && ready && !busy && !waiting) {
                 long quiet = now - Math.max(changedMs, lastHookMs);
                 if (quiet >= INTERRUPTED_SETTLE.toMillis()) return new Verdict(Step.TURN_ENDED, again);
@@ -86,6 +87,11 @@ public final class ScreenReading {
         if (busy) return new Verdict(Step.BUSY, again);
         if (ready && settled && (state == State.STARTING || turn)) return new Verdict(state == State.STARTING ? Step.READY : Step.TURN_ENDED, again);
         return new Verdict(Step.NOTHING, again);
+    }
+
+    /** The backend's question or dialog pattern shows on {@code screen}. */
+    public boolean waitingShown(String screen) {
+        return spec.waiting() != null && spec.waiting().matcher(lastLines(screen, 12)).find();
     }
 
     /** The last {@code n} lines of {@code screen} that are not blank at its end. */
@@ -112,11 +118,16 @@ public final class ScreenReading {
      * run wrote: not an earlier run's, above tmux's "Pane is dead" line for it.
      */
     public static List<String> lastWords(String withHistory) {
+        return lastWords(withHistory, 5);
+    }
+
+    /** The last {@code n} such lines. */
+    public static List<String> lastWords(String withHistory, int n) {
         List<String> all = withHistory.lines().filter(l -> !l.isBlank()).map(String::strip).toList();
         int end = !all.isEmpty() && all.getLast().startsWith("Pane is dead") ? all.size() - 1 : all.size();
         int start = end;
         while (start > 0 && !all.get(start - 1).startsWith("Pane is dead")) start--;
-        return all.subList(Math.max(start, end - 5), end);
+        return all.subList(Math.max(start, end - n), end);
     }
 
     /** Lines as one line of a cause. */

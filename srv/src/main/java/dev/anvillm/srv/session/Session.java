@@ -75,6 +75,10 @@ public final class Session {
     /** What the screen says (dev.anvillm.srv.detect.ScreenReading), on this actor. */
     private final ScreenReading screenReading;
     private boolean sessionStarted;
+    /** A dialog came up before the backend was ever ready (a first run): {@link #attention} says what. */
+    private boolean startupDialog;
+    /** What a human must do before the session can go on (a first-run dialog), or null. */
+    private volatile String attention;
     private long lastHookMs;
     private volatile long lastLookMs;
 
@@ -105,6 +109,7 @@ public final class Session {
         this.delivery = new Delivery(new ToDelivery(), svc.store(), svc.store().queue(id));
         if (stopped) state = State.STOPPED;
         else if (errorCause != null) state = State.ERROR;
+        else if (r.sleeping()) state = State.SLEEPING;
         svc.tmux().onOutput(id, this::outputSeen);
     }
 
@@ -147,6 +152,8 @@ public final class Session {
         line(sb, "restarts", Integer.toString(restarts()));
         line(sb, "last-exit", lifecycle.lastExit().isEmpty() ? "-" : lifecycle.lastExit());
         if (errorCause != null) line(sb, "error", errorCause);
+        String needs = attention;
+        if (needs != null) line(sb, "attention", needs);
         if (!spec.passEnv().isEmpty()) line(sb, "backend-env", lifecycle.backendEnvText());
         line(sb, "sandbox", lifecycle.sandboxSummary());
         for (String d : lifecycle.sandboxDetails()) line(sb, "sandbox-detail", d);
@@ -174,7 +181,8 @@ public final class Session {
     SessionRecord record() {
         synchronized (history) {
             return new SessionRecord(id, alias, spec.name(), cwd.toString(), createdMs, conversation, transcriptPath,
-                    stopped, context, contextPending, lifecycle.pid(), tmuxTarget(), errorCause != null, errorCause, history);
+                    stopped, context, contextPending, lifecycle.pid(), tmuxTarget(), errorCause != null, errorCause, history,
+                    state == State.SLEEPING);
         }
     }
 
@@ -210,7 +218,7 @@ public final class Session {
         if (queueSize() >= MAX_QUEUE) throw new SessionException("queue full: " + MAX_QUEUE + " prompts waiting; wait for replies");
     }
 
-    /** Accepts a prompt: durable before this returns, delivered now if idle, else in order later. */
+    /** Accepts a prompt: durable before this returns, delivered now if idle, else in order later; wakes a sleeping session. */
     public void submit(String text) throws SessionException {
         onActor(() -> {
             checkPrompt(text.length());
@@ -221,6 +229,14 @@ public final class Session {
                 throw new SessionException("session " + id + ": " + e.getMessage());
             }
             svc.events().event(id, "prompt-queued", Integer.toString(queueSize()));
+            if (state == State.SLEEPING) {
+                try {
+                    lifecycle.launch(false, "woken by a prompt");
+                } catch (IOException e) {
+                    // the prompt stays queued: a start delivers it
+                    fail("could not wake it: " + e.getMessage() + "; write 'start' to ctl to try again");
+                }
+            }
             delivery.kick();
             return null;
         });
@@ -368,7 +384,7 @@ public final class Session {
      */
     void adopt(boolean paneAlive, int panePid) throws SessionException {
         onActor(() -> {
-            if (stopped || errorCause != null) return null;
+            if (stopped || errorCause != null || state == State.SLEEPING) return null;
             if (!paneAlive) {
                 lifecycle.diedWhileAway();
                 return null;
@@ -541,8 +557,10 @@ public final class Session {
         switch (e.name()) {
             case "SessionStart" -> {
                 sessionStarted = true;
+                // past its first-run dialog, the CLI has started its session
+                if (startupDialog && state == State.WAITING && !replaying) dialogAnswered();
                 // the hook can come before the input box is drawn: ready once the screen agrees
-                if (state == State.STARTING) recheckReady(40, lifecycle.launchSeq());
+                else if (state == State.STARTING) recheckReady(40, lifecycle.launchSeq());
             }
             case "UserPromptSubmit" -> {
                 if (replaying) delivery.claimReplayed(e.text("prompt"), context);
@@ -567,8 +585,32 @@ public final class Session {
         }
     }
 
+    /**
+     * A dialog before the backend was ever ready (a first run: trust this folder, log in, pick a
+     * theme): a human must answer it in the window. Said in info, log and events, with the command
+     * that attaches; no start-up deadline runs out meanwhile.
+     */
+    private void firstRunDialog(String screenTail) {
+        startupDialog = true;
+        String attach = String.join(" ", svc.tmux().attachCommand(id));
+        attention = "a dialog needs a human before it can start: " + screenTail + "; answer it in its window: anvillm attach " + id + " (or " + attach + ")";
+        logEvent("waiting: " + attention);
+        svc.events().event(id, "needs-human", attention);
+    }
+
+    private void dialogAnswered() {
+        startupDialog = false;
+        attention = null;
+        logEvent("the first-run dialog was answered; starting");
+        setState(State.STARTING);
+        lifecycle.armStartup();
+        recheckReady(40, lifecycle.launchSeq());
+    }
+
     private void ready() {
         lifecycle.ready();
+        startupDialog = false;
+        attention = null;
         setState(State.IDLE);
         delivery.kick();
     }
@@ -595,9 +637,17 @@ public final class Session {
         }
         ScreenReading.Verdict v = screenReading.read(screen, now, force, state, sessionStarted, lastHookMs);
         if (v.againInMs() >= 0) lookIn(v.againInMs()); // no output may come to say it stayed so
+        if (startupDialog && state == State.WAITING && !screenReading.waitingShown(screen)) {
+            // the human answered the first-run dialog: the backend goes on starting
+            dialogAnswered();
+            return;
+        }
         switch (v.step()) {
             case READY -> ready();
-            case WAITING -> setState(State.WAITING);
+            case WAITING -> {
+                if (state == State.STARTING) firstRunDialog(ScreenReading.joined(ScreenReading.lastWords(screen)));
+                setState(State.WAITING);
+            }
             case BUSY -> {
                 if (delivery.delivering()) delivery.confirm();
                 else if (state == State.IDLE || state == State.WAITING) setState(State.RUNNING);
@@ -684,6 +734,8 @@ public final class Session {
             svc.hooks().watch(run, () -> actor.execute(Session.this::pollHooks));
             delivery.launched();
             sessionStarted = false;
+            startupDialog = false;
+            attention = null;
         }
 
         @Override public void addHistory(String entry) { Session.this.addHistory(entry); }
@@ -693,6 +745,8 @@ public final class Session {
         @Override public void fail(String cause) { Session.this.fail(cause); }
         @Override public void lookIn(long delayMs) { Session.this.lookIn(delayMs); }
         @Override public void stopTyping() { delivery.cancelTimer(); }
+        @Override public int stateVersion() { return stateVersion; }
+        @Override public boolean mayDoze() { return queueSize() == 0 && !replaying && !delivery.delivering(); }
 
         @Override
         public ScheduledFuture<?> later(Runnable task, long delayMs) {
@@ -784,6 +838,7 @@ public final class Session {
         state = s;
         stateVersion++;
         svc.events().event(id, "state", s.word());
+        if (s == State.IDLE) lifecycle.idle();
         wakeReplyWaiters();
     }
 

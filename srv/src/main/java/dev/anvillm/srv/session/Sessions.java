@@ -80,7 +80,7 @@ public final class Sessions {
                 id = HexFormat.of().formatHex(randomBytes());
             } while (byId.containsKey(id));
             SessionRecord r = new SessionRecord(id, a, spec.name(), dir.toString(), System.currentTimeMillis(), null, null,
-                    false, "", false, 0, id, false, null, List.of());
+                    false, "", false, 0, id, false, null, List.of(), false);
             try {
                 svc.store().create(r);
                 s = new Session(r, spec, svc);

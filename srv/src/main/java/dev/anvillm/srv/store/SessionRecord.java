@@ -10,6 +10,7 @@ import java.util.List;
  * @param transcriptPath where the CLI keeps that conversation (from its hooks), if known
  * @param stopped      the durable stop flag: nothing restarts the session while it is set
  * @param history      restarts and exits, newest last, each one line with its cause
+ * @param sleeping     put to sleep when idle: it stays so until a prompt or a start wakes it
  */
 public record SessionRecord(
         String id,
@@ -26,7 +27,8 @@ public record SessionRecord(
         String tmuxTarget,
         boolean errored,
         String errorCause,
-        List<String> history) {
+        List<String> history,
+        boolean sleeping) {
 
     public SessionRecord {
         history = history == null ? List.of() : List.copyOf(history);

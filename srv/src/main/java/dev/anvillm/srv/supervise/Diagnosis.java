@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
 public final class Diagnosis {
     private Diagnosis() {}
 
+    /** How many of the screen's last lines it reads: a runtime's stack trace can follow the line that says why. */
+    public static final int LINES = 40;
+
     /** How to install the built-in backends' CLIs (and what they run on). */
     private static final Map<String, String> INSTALL = Map.of(
             "claude", "npm install -g @anthropic-ai/claude-code",
@@ -28,7 +31,7 @@ public final class Diagnosis {
 
     /** sh, dash, bash, zsh: "x: not found", "x: command not found"; env: "'x': No such file or directory". */
     private static final Pattern NOT_FOUND = Pattern.compile(
-            "(?:^|: )'?([^\\s:']+)'?: (?:command )?not found\\b|env: '([^']+)': No such file or directory");
+            "(?:^|: )['‘]?([^\\s:'‘’]+)['’]?: (?:command )?not found\\b|env: ['‘]([^'‘’]+)['’]: No such file or directory");
     /** node: "connect EACCES 10.0.0.1:8080"; others: a connect line saying permission denied, with host:port. */
     private static final Pattern CONNECT_NODE = Pattern.compile("connect EACCES ([^\\s]+):(\\d+)");
     private static final Pattern CONNECT_OTHER = Pattern.compile("(?i)connect.*(?:permission denied|EACCES).*?([\\w.\\-\\[\\]:]+):(\\d+)"
@@ -37,7 +40,7 @@ public final class Diagnosis {
     private static final Pattern PATH_QUOTED = Pattern.compile("(?:EACCES|EPERM): (?:permission denied|operation not permitted), (\\w+) '([^']+)'"
             + "|Permission denied: '(/[^']+)'");
     /** coreutils, shells: "cannot create /x: Permission denied", "'/x': Permission denied", "/x: Permission denied". */
-    private static final Pattern PATH_PLAIN = Pattern.compile("(?:cannot (\\w+)(?: directory| regular file)? )?'?(/[^\\s':]+)'?: Permission denied");
+    private static final Pattern PATH_PLAIN = Pattern.compile("(?:cannot (\\w+)(?: directory| regular file)? )?['‘]?(/[^\\s'‘’:]+)['’]?: Permission denied");
     private static final Pattern WRITES = Pattern.compile("(?i)mkdir|create|touch|open|write|rename|unlink|rmdir|copyfile|symlink|link|remove");
 
     /**

@@ -75,6 +75,12 @@ public final class Lifecycle {
 
         /** The backend is ending, ended or being replaced: no prompt is typed into it now. */
         void stopTyping();
+
+        /** Moves whenever the state word changes: a sleep timer armed at one idle is void after it. */
+        int stateVersion();
+
+        /** Nothing queued, in delivery or being replayed: the session may be put to sleep. */
+        boolean mayDoze();
     }
 
     private final String id;
@@ -99,6 +105,7 @@ public final class Lifecycle {
 
     private ScheduledFuture<?> startupTimer;
     private ScheduledFuture<?> restartTimer;
+    private ScheduledFuture<?> sleepTimer;
     private long launchSeq;
     private boolean stopRequested;
     /** How {@link #terminate} ended the backend, for last-exit. */
@@ -256,6 +263,34 @@ public final class Lifecycle {
         startupTimer = null;
     }
 
+    /**
+     * The session has just become idle: with its backend's {@code idle_sleep_seconds} set, it is
+     * put to sleep when it stays so that long.
+     */
+    public void idle() {
+        Duration after = spec.idleSleep();
+        if (after.isZero()) return;
+        if (sleepTimer != null) sleepTimer.cancel(false);
+        int version = s.stateVersion();
+        sleepTimer = s.later(() -> {
+            if (s.state() == State.IDLE && s.stateVersion() == version && s.mayDoze()) sleep(after);
+        }, after.toMillis());
+    }
+
+    /**
+     * Ends the backend's processes the graceful way, its conversation kept: a prompt written to
+     * the session, or a {@code start}, launches it again resuming that conversation.
+     */
+    private void sleep(Duration after) {
+        String why = "asleep after " + RestartPolicy.human(after) + " idle (idle_sleep_seconds); a prompt or 'start' wakes it";
+        terminate();
+        s.setState(State.SLEEPING);
+        s.addHistory(why);
+        s.save();
+        s.logEvent(why);
+        s.event("sleeping", RestartPolicy.human(after) + " idle");
+    }
+
     /** The sweep found the pane of the running pid dead or gone. */
     public void paneGone() {
         exits.unwatch(pid);
@@ -264,9 +299,9 @@ public final class Lifecycle {
 
     private void startupDeadline(long seq) {
         if (seq != launchSeq || s.state() != State.STARTING) return;
-        List<String> lines = paneLines();
+        List<String> lines = paneLines(Diagnosis.LINES);
         String diagnosis = Diagnosis.of(spec, null, lines, sandbox.configFile());
-        String tail = ScreenReading.joined(lines);
+        String tail = ScreenReading.joined(lastFive(lines));
         s.fail(diagnosis != null ? diagnosis
                 : "did not become ready within " + RestartPolicy.human(spec.startup()) + "; last screen: " + tail + "; write 'start' to ctl to try again");
         terminate();
@@ -282,7 +317,8 @@ public final class Lifecycle {
             // ended on purpose: how, we know; asking tmux (it may take it a while to record the
             // exit) for each of many sessions stopped at once is what made stopping them slow
             lastExit = (stopRequested && ended != null ? ended : "exited") + where + " at " + Instant.now();
-            if (state != State.ERROR) s.setState(State.STOPPED); // the startup deadline failed it and stopped the process: it stays in error
+            // the startup deadline failed it and stopped the process: it stays in error; put to sleep, it sleeps
+            if (state != State.ERROR && state != State.SLEEPING) s.setState(State.STOPPED);
             s.save();
             return;
         }
@@ -304,7 +340,8 @@ public final class Lifecycle {
             s.event("exited", how);
             return;
         }
-        List<String> lastLines = paneLines();
+        List<String> more = paneLines(Diagnosis.LINES);
+        List<String> lastLines = lastFive(more);
         String tail = ScreenReading.joined(lastLines);
         String auth = spec.authFailure(String.join("\n", lastLines));
         if (auth != null) {
@@ -314,7 +351,7 @@ public final class Lifecycle {
         }
         if (state == State.STARTING) {
             // it never became ready: when the cause is one a restart cannot mend, say it and stop
-            String diagnosis = Diagnosis.of(spec, exit, lastLines, sandbox.configFile());
+            String diagnosis = Diagnosis.of(spec, exit, more, sandbox.configFile());
             if (diagnosis != null) {
                 s.fail(diagnosis);
                 return;
@@ -382,10 +419,10 @@ public final class Lifecycle {
     /** No start-up deadline, restart or delivery pending. */
     public void cancelTimers() {
         s.stopTyping();
-        for (ScheduledFuture<?> f : new ScheduledFuture<?>[]{startupTimer, restartTimer}) {
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[]{startupTimer, restartTimer, sleepTimer}) {
             if (f != null) f.cancel(false);
         }
-        startupTimer = restartTimer = null;
+        startupTimer = restartTimer = sleepTimer = null;
     }
 
     /**
@@ -393,11 +430,15 @@ public final class Lifecycle {
      * run's, above tmux's "Pane is dead" line for it); one that says why there are none when the
      * screen cannot be read.
      */
-    public List<String> paneLines() {
+    private List<String> paneLines(int n) {
         try {
-            return ScreenReading.lastWords(tmux.capture(id, 200));
+            return ScreenReading.lastWords(tmux.capture(id, 200), n);
         } catch (IOException e) {
             return List.of("(no screen: " + e.getMessage() + ")");
         }
+    }
+
+    private static List<String> lastFive(List<String> lines) {
+        return lines.subList(Math.max(0, lines.size() - 5), lines.size());
     }
 }
