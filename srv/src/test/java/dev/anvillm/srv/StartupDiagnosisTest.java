@@ -26,6 +26,17 @@ class StartupDiagnosisTest extends DaemonFixture {
         Path shim = dir.resolve("agent-shim");
         Files.writeString(shim, "#!/usr/bin/env no-such-runtime\nconsole.log('never')\n");
         Files.setPosixFilePermissions(shim, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // a CLI that asks a question on its first run, then starts (the test agent, beside it: the sandbox lets it read its directory)
+        Files.copy(TESTAGENT, dir.resolve("anvillm-testagent"));
+        Path firstRun = dir.resolve("first-run");
+        Files.writeString(firstRun, """
+                #!/bin/sh
+                printf '? Do you trust the files in this folder? (yes/no) '
+                read answer
+                printf '\\033[2J\\033[H'
+                exec node "$(dirname "$0")/anvillm-testagent" "$@"
+                """);
+        Files.setPosixFilePermissions(firstRun, PosixFilePermissions.fromString("rwxr-xr-x"));
         startDaemon("""
                 backends:
                   shim:
@@ -39,8 +50,8 @@ class StartupDiagnosisTest extends DaemonFixture {
                     command: [sh, -c, "echo 'Not logged in · Please run /login'; exit 1"]
                   first-run:
                     extends: testagent
-                    command: [sh, -c, "printf '? Do you trust the files in this folder? (yes/no) '; read answer; printf '\\\\033[2J\\\\033[H'; exec node %s \\"$@\\"", sh]
-                """.formatted(shim, TESTAGENT));
+                    command: ["%s"]
+                """.formatted(shim, firstRun));
     }
 
     /** The session errs with a cause that holds {@code words}, the same in info, log and events; nothing restarts it. */
