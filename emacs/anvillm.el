@@ -57,6 +57,8 @@ function, called with that command as a list of strings."
   "A stopped session.")
 (defface anvillm-error '((t :inherit error))
   "A session that failed and waits for `start'.")
+(defface anvillm-sleeping '((t :inherit shadow :slant italic))
+  "A session asleep after its idle time; a prompt wakes it.")
 (defface anvillm-exited '((t :inherit shadow))
   "A session whose agent exited.")
 (defface anvillm-unreachable '((t :inherit shadow :slant italic))

@@ -5,6 +5,8 @@ import java.util.Locale;
 /** A session's state word, as {@code agent/<id>/state} and {@code list} give it. */
 public enum State {
     STARTING, IDLE, RUNNING, WAITING, STOPPED, ERROR, EXITED,
+    /** Put to sleep after its backend's idle_sleep_seconds: no process; a prompt wakes it. */
+    SLEEPING,
     /** A word this client does not know (a newer daemon); shown as it came. */
     UNKNOWN;
 

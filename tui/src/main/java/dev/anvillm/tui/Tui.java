@@ -440,6 +440,7 @@ final class Tui {
                 Session now = find(id);
                 client.prompt(id, text);
                 State st = now == null ? State.UNKNOWN : now.state();
+                if (st == State.SLEEPING) return "queued for " + name + " (sleeping): it wakes and gets it once ready";
                 return st.busy() ? "queued for " + name + " (" + st.word() + "): delivered when it is idle" : "sent to " + name;
             });
         }));
@@ -674,6 +675,7 @@ final class Tui {
             case WAITING -> TextColor.ANSI.MAGENTA_BRIGHT;
             case STARTING -> TextColor.ANSI.CYAN;
             case STOPPED -> TextColor.ANSI.BLACK_BRIGHT;
+            case SLEEPING -> TextColor.ANSI.BLUE;
             case ERROR, EXITED -> TextColor.ANSI.RED;
             case UNKNOWN -> TextColor.ANSI.DEFAULT;
         };

@@ -146,7 +146,7 @@ public final class SessionStore {
     public record HookMark(long offset, String state) {}
 
     public void saveHookMark(String id, HookMark m) throws IOException {
-        AtomicFiles.write(dir(id).resolve("hooks.mark"), (m.offset() + " " + m.state() + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.rewrite(dir(id).resolve("hooks.mark"), (m.offset() + " " + m.state() + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** The mark, or empty when there is none (or it is unreadable, which is said and set aside). */

@@ -83,6 +83,13 @@ public final class ExitWatch implements AutoCloseable {
                     Watch w = now.get(i);
                     if (watches.remove(w.pid(), w)) {
                         close(w.fd());
+                        if (Processes.running(w.pid())) {
+                            // not an exit: a multithreaded process ran execve from a thread other than its
+                            // first (a spare launcher's JVM execs the backend from Java's main thread), and
+                            // its first thread's end woke the pidfd; the pid lives on, running the new program
+                            watch(w.pid(), w.onExit());
+                            continue;
+                        }
                         try {
                             w.onExit().run();
                         } catch (RuntimeException e) {

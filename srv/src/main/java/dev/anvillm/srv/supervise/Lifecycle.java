@@ -330,6 +330,10 @@ public final class Lifecycle {
         }
         Exit exit = Exit.of(pane, where);
         String how = exit.how();
+        if (pane != null && !pane.dead()) {
+            System.getLogger("anvilsrv").log(System.Logger.Level.WARNING, "session {0}: pid {1} reported gone, but its pane (pid {2}) is not dead; running: {3}",
+                    id, String.valueOf(pid), String.valueOf(pane.pid()), String.valueOf(Processes.running(pid)));
+        }
         lastExit = how + " at " + Instant.now();
         if (exit.clean()) {
             s.stopFlag(true);
