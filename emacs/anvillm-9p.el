@@ -241,14 +241,15 @@ piece to the ones before would copy a 64 KiB message many times over."
               (error (message "anvillm: %s" (error-message-string e))))))))))
 
 (defun anvillm-9p--join (conn)
-  "The bytes CONN holds, as one string (kept as its only piece)."
+  "Join the bytes CONN received into one string, kept as its only piece."
   (let ((in (anvillm-9p-conn-in conn)))
     (if (cdr in)
         (anvillm-9p--keep conn (apply #'concat (nreverse in)))
       (anvillm-9p--keep conn (or (car in) "")))))
 
 (defun anvillm-9p--keep (conn bytes)
-  "Make BYTES all CONN holds, and learn how many it needs for a message; return BYTES."
+  "Keep BYTES as all CONN received; return them.
+Learn from their head how many bytes the next message needs."
   (setf (anvillm-9p-conn-in conn) (and (> (length bytes) 0) (list bytes))
         (anvillm-9p-conn-have conn) (length bytes)
         (anvillm-9p-conn-need conn) (if (>= (length bytes) 4) (anvillm-9p--get32 bytes 0) 4))
