@@ -37,6 +37,7 @@ public final class Assist implements AutoCloseable {
             Button 2 on a command runs it: <Backend> [dir], Stop Start Restart Kill Interrupt [id],
             Alias [id] name, Context [id], Log [id], Attach [id], Daemon, Sandbox, Get.
             A command without an id acts on the session whose line holds the selection.
+            Text typed below the table stays through refreshes; the table itself is Assist's.
             Button 3 on a session id opens its prompt window (Send sends the body after the
             conversation); a 2-1 chord of selected text onto an id sends that text as a prompt.
             The daemon is found through $NAMESPACE (else /tmp/ns.$USER.$DISPLAY), acme as the
