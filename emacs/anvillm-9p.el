@@ -209,8 +209,9 @@ When OP is given, its tag is set so that it can be flushed."
 
 (defconst anvillm-9p--gc-cons-threshold (* 16 1024 1024)
   "The `gc-cons-threshold' while messages are taken apart and answered.
-A 64 KiB read makes several copies of its bytes; with the default
-threshold, a large file read costs a collection every few messages.")
+A batch of 64 KiB messages then costs at most one collection, after it,
+not one every few messages.  What saves most is copying less: see
+`anvillm-9p--filter'.")
 
 (defun anvillm-9p--filter (conn chunk)
   "Add CHUNK to what CONN received, and answer every whole message in it.
