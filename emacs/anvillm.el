@@ -736,8 +736,8 @@ the session's info names."
                   (funcall anvillm-terminal-command argv)
                   (anvillm--say "attaching to %s" (anvillm--name id)))
                  ((not (executable-find (car anvillm-terminal-command)))
-                  (anvillm--say "no %s on PATH; set anvillm-terminal-command"
-                                (car anvillm-terminal-command)))
+                  (anvillm--say "no %s on PATH; set anvillm-terminal-command (%s attaches in Emacs)"
+                                (car anvillm-terminal-command) 'anvillm-attach-in-emacs))
                  (t (make-process :name "anvillm-attach" :noquery t
                                   :command (append anvillm-terminal-command argv))
                     (anvillm--say "attaching to %s in %s" (anvillm--name id)
