@@ -120,18 +120,19 @@ Blocking reads (events, log, reply) have no timeout."
           (anvillm-9p--u16 tag) body))
 
 (defun anvillm-9p--take-frames (in)
-  "Whole messages at the head of the bytes IN, as (FRAMES . REST).
-A stream socket hands data over in pieces of any size, so a message may
-arrive split anywhere; what is left of an incomplete one is REST."
-  (let ((frames nil) (pos 0) (len (length in)))
+  "Where the whole messages at the head of the bytes IN are, as (SPANS . REST).
+SPANS are (START . END) positions in IN; a stream socket hands data over in
+pieces of any size, so a message may arrive split anywhere: what is left of
+an incomplete one is REST."
+  (let ((spans nil) (pos 0) (len (length in)))
     (while (and (>= (- len pos) 4)
                 (<= (+ pos (anvillm-9p--get32 in pos)) len))
       (let ((size (anvillm-9p--get32 in pos)))
         (when (< size 7)
           (error "Malformed 9P message of %d bytes" size))
-        (push (substring in pos (+ pos size)) frames)
+        (push (cons pos (+ pos size)) spans)
         (setq pos (+ pos size))))
-    (cons (nreverse frames) (if (= pos 0) in (substring in pos)))))
+    (cons (nreverse spans) (if (= pos 0) in (substring in pos)))))
 
 (defun anvillm-9p-lines (state bytes)
   "Add BYTES to the partial line in STATE; return the whole lines decoded.
@@ -149,7 +150,7 @@ result is a list of lines without their newlines."
 (cl-defstruct (anvillm-9p-conn (:constructor anvillm-9p--make-conn)
                                (:copier nil))
   "A connection to a 9P server."
-  process socket (msize 8192) (in "") (pending (make-hash-table)) (next-tag 0)
+  process socket (msize 8192) (in nil) (have 0) (need 4) (pending (make-hash-table)) (next-tag 0)
   (next-fid 1) (free-fids nil) (root 0) (closed nil) (on-close nil))
 
 (cl-defstruct (anvillm-9p-op (:constructor anvillm-9p--make-op)
@@ -206,25 +207,54 @@ When OP is given, its tag is set so that it can be flushed."
                         (when op (setf (anvillm-9p-op-tag op) nil))
                         (funcall callback err body)))))
 
+(defconst anvillm-9p--gc-cons-threshold (* 16 1024 1024)
+  "The `gc-cons-threshold' while messages are taken apart and answered.
+A batch of 64 KiB messages then costs at most one collection, after it,
+not one every few messages.  What saves most is copying less: see
+`anvillm-9p--filter'.")
+
 (defun anvillm-9p--filter (conn chunk)
-  "Add CHUNK to what CONN received, and answer every whole message in it."
-  (let* ((taken (anvillm-9p--take-frames
-                 (concat (anvillm-9p-conn-in conn)
-                         (if (multibyte-string-p chunk) (string-to-unibyte chunk) chunk))))
-         (pending (anvillm-9p-conn-pending conn)))
-    (setf (anvillm-9p-conn-in conn) (cdr taken))
-    (dolist (f (car taken))
-      (let* ((type (aref f 4))
-             (tag (anvillm-9p--get16 f 5))
-             (callback (gethash tag pending))
-             (body (substring f 7)))
-        (remhash tag pending)
-        (when callback
-          (condition-case e
-              (if (= type anvillm-9p--rerror)
-                  (funcall callback (anvillm-9p--getstr body 0) nil)
-                (funcall callback nil body))
-            (error (message "anvillm: %s" (error-message-string e)))))))))
+  "Add CHUNK to what CONN received, and answer every whole message in it.
+The pieces of a message are only joined once it is whole: joining each
+piece to the ones before would copy a 64 KiB message many times over."
+  (push (if (multibyte-string-p chunk) (string-to-unibyte chunk) chunk)
+        (anvillm-9p-conn-in conn))
+  (cl-incf (anvillm-9p-conn-have conn) (length chunk))
+  (when (and (= (anvillm-9p-conn-need conn) 4) (>= (anvillm-9p-conn-have conn) 4))
+    (anvillm-9p--join conn))
+  (when (>= (anvillm-9p-conn-have conn) (anvillm-9p-conn-need conn))
+    (let* ((gc-cons-threshold (max gc-cons-threshold anvillm-9p--gc-cons-threshold))
+           (in (anvillm-9p--join conn))
+           (taken (anvillm-9p--take-frames in))
+           (pending (anvillm-9p-conn-pending conn)))
+      (anvillm-9p--keep conn (cdr taken))
+      (dolist (span (car taken))
+        (let* ((type (aref in (+ (car span) 4)))
+               (tag (anvillm-9p--get16 in (+ (car span) 5)))
+               (callback (gethash tag pending))
+               (body (substring in (+ (car span) 7) (cdr span))))
+          (remhash tag pending)
+          (when callback
+            (condition-case e
+                (if (= type anvillm-9p--rerror)
+                    (funcall callback (anvillm-9p--getstr body 0) nil)
+                  (funcall callback nil body))
+              (error (message "anvillm: %s" (error-message-string e))))))))))
+
+(defun anvillm-9p--join (conn)
+  "Join the bytes CONN received into one string, kept as its only piece."
+  (let ((in (anvillm-9p-conn-in conn)))
+    (if (cdr in)
+        (anvillm-9p--keep conn (apply #'concat (nreverse in)))
+      (anvillm-9p--keep conn (or (car in) "")))))
+
+(defun anvillm-9p--keep (conn bytes)
+  "Keep BYTES as all CONN received; return them.
+Learn from their head how many bytes the next message needs."
+  (setf (anvillm-9p-conn-in conn) (and (> (length bytes) 0) (list bytes))
+        (anvillm-9p-conn-have conn) (length bytes)
+        (anvillm-9p-conn-need conn) (if (>= (length bytes) 4) (anvillm-9p--get32 bytes 0) 4))
+  bytes)
 
 (defun anvillm-9p--sentinel (conn)
   "Fail everything in flight on CONN once it closed, then run its close hooks."
@@ -389,17 +419,18 @@ after that many seconds.  Return the op."
          (format "no session '%s' (see agent/list)" (match-string 1 path)))
         (t (format "agent/%s: file does not exist" path))))
 
-(defun anvillm-9p-stream (conn path on-data callback &optional timeout on-open)
+(defun anvillm-9p-stream (conn path on-data callback &optional timeout on-open start)
   "Read PATH on CONN to its end, calling ON-DATA with each piece of bytes.
 A read at the end that blocks simply waits: the others go on.  CALLBACK
 gets (ERR nil) once the file ends or the read fails.  With TIMEOUT, give up
-after that many seconds; ON-OPEN is called once the file is open.  Return
-the op (see `anvillm-9p-cancel')."
+after that many seconds; ON-OPEN is called once the file is open; START is
+the byte offset to read from (default 0).  Return the op (see
+`anvillm-9p-cancel')."
   (anvillm-9p--start-op
    conn path 0 timeout callback
    (lambda (op)
      (when on-open (funcall on-open))
-     (let ((offset 0)
+     (let ((offset (or start 0))
            (count (- (anvillm-9p-conn-msize conn) anvillm-9p--iohdrsz))
            (fid (anvillm-9p-op-fid op)))
        (cl-labels ((next ()

@@ -42,8 +42,12 @@
 (defcustom anvillm-terminal-command '("x-terminal-emulator" "-e")
   "How `anvillm-attach' opens a terminal: a program and its arguments.
 The session's tmux attach command is appended to them.  It may also be a
-function, called with that command as a list of strings."
-  :type '(choice (repeat string) function))
+function, called with that command as a list of strings; the function
+`anvillm-attach-in-emacs' attaches in a `term' buffer of this Emacs (what
+a terminal Emacs, with no window system, wants)."
+  :type '(choice (repeat string)
+                 (const :tag "A term buffer in Emacs" anvillm-attach-in-emacs)
+                 function))
 
 (defface anvillm-starting '((t :inherit font-lock-keyword-face))
   "A session whose agent is starting.")
@@ -580,10 +584,21 @@ Its \\[anvillm-edit-send] calls SEND with the whole text."
 ;;;; Reading: log, reply, info
 
 (defvar-local anvillm--log-op nil "The read of the log in flight.")
+(defvar-local anvillm--log-shown 0 "Bytes of the log shown: where a new read starts.")
+(defvar-local anvillm--log-retry nil "The timer of the next attempt to follow the log.")
+(defvar-local anvillm--log-wait 0.1 "Seconds until the next attempt while the daemon is away.")
+(defvar-local anvillm--log-lost nil "Non-nil while the log cannot be followed for want of a daemon.")
 
 (define-derived-mode anvillm-log-mode special-mode "AnviLLM-Log"
   "A session's log, following like tail -f."
-  (add-hook 'kill-buffer-hook (lambda () (anvillm-9p-cancel anvillm--log-op)) nil t))
+  (add-hook 'kill-buffer-hook #'anvillm--log-stop nil t))
+
+(defun anvillm--log-stop ()
+  "Stop following the log of the current buffer."
+  (when anvillm--log-retry (cancel-timer anvillm--log-retry))
+  (setq anvillm--log-retry nil)
+  (anvillm-9p-cancel anvillm--log-op)
+  (setq anvillm--log-op nil))
 
 (defun anvillm--append (buf text)
   "Append TEXT to BUF; windows at its end follow it, like tail -f."
@@ -604,23 +619,70 @@ Its \\[anvillm-edit-send] calls SEND with the whole text."
   (let* ((id (anvillm--id))
          (buf (get-buffer-create (format "*anvillm log: %s*" (anvillm--name id)))))
     (with-current-buffer buf
-      (anvillm-9p-cancel anvillm--log-op)
+      (anvillm--log-stop)
       (let ((inhibit-read-only t)) (erase-buffer))
-      (anvillm-log-mode))
-    (anvillm--with-conn conn
-      (let ((lines (list "")))
+      (anvillm-log-mode)
+      (setq anvillm--log-shown 0))
+    (anvillm--log-follow buf id)
+    (pop-to-buffer buf)))
+
+(defun anvillm--log-follow (buf id)
+  "Stream the log of session ID into BUF, after the part already in it.
+When the daemon goes away, say so in BUF and try again, waiting longer
+each time (up to 2 s), until it answers; then go on where the log stood."
+  (condition-case e
+      (let* ((conn (anvillm--connection))
+             (lines (list ""))
+             (start (buffer-local-value 'anvillm--log-shown buf))
+             (received 0))
         (with-current-buffer buf
           (setq anvillm--log-op
                 (anvillm-9p-stream
                  conn (concat id "/log")
                  (lambda (bytes)
+                   (setq received (+ received (length bytes)))
                    (let ((whole (anvillm-9p-lines lines bytes)))
-                     (when whole (anvillm--append buf (concat (string-join whole "\n") "\n")))))
+                     (when (and whole (buffer-live-p buf))
+                       ;; only whole lines count as shown: a line cut by a lost connection is read again
+                       (with-current-buffer buf
+                         (setq anvillm--log-shown (- (+ start received) (length (car lines)))))
+                       (anvillm--append buf (concat (string-join whole "\n") "\n")))))
                  (lambda (err _)
-                   (anvillm--append buf (format "%s-- %s\n"
-                                                (decode-coding-string (car lines) 'utf-8 t)
-                                                (or err "end of log")))))))))
-    (pop-to-buffer buf)))
+                   (cond ((not (buffer-live-p buf)))
+                         ((and err (not (anvillm-9p-live-p conn)))
+                          (anvillm--append buf (format "-- %s; following again once it answers\n" err))
+                          (with-current-buffer buf (setq anvillm--log-wait 0.1 anvillm--log-lost t))
+                          (anvillm--log-retry buf id))
+                         (t (anvillm--append buf (format "%s-- %s\n"
+                                                         (decode-coding-string (car lines) 'utf-8 t)
+                                                         (or err "end of log"))))))
+                 nil
+                 (lambda ()
+                   (when (buffer-live-p buf)
+                     (with-current-buffer buf
+                       (when anvillm--log-lost
+                         (anvillm--append buf "-- the daemon answers again; following\n"))
+                       (setq anvillm--log-wait 0.1 anvillm--log-lost nil))))
+                 start))))
+    (error (when (buffer-live-p buf)
+             (with-current-buffer buf
+               (unless anvillm--log-lost
+                 (setq anvillm--log-lost t)
+                 (anvillm--append buf (format "-- %s; following again once it answers\n"
+                                              (error-message-string e))))
+               (setq anvillm--log-wait (min 2.0 (* 2 anvillm--log-wait))))
+             (anvillm--log-retry buf id)))))
+
+(defun anvillm--log-retry (buf id)
+  "Follow the log of session ID in BUF again after the buffer's wait."
+  (when (buffer-live-p buf)
+    (with-current-buffer buf
+      (setq anvillm--log-retry
+            (run-at-time anvillm--log-wait nil
+                         (lambda ()
+                           (when (buffer-live-p buf)
+                             (with-current-buffer buf (setq anvillm--log-retry nil))
+                             (anvillm--log-follow buf id))))))))
 
 (defun anvillm-reply ()
   "Show the last reply of the session at point (once its turn ends)."
@@ -644,6 +706,21 @@ Its \\[anvillm-edit-send] calls SEND with the whole text."
                                            (length (split-string text "\n" t))))))
                        'none))))
 
+(declare-function term-char-mode "term" ())
+
+(defun anvillm-attach-in-emacs (argv)
+  "Run ARGV, a session's tmux attach, in a `term' buffer; return the buffer.
+The buffer, *anvillm attach: ID*, shows the session's screen and sends
+your keys to the agent (`term-char-mode').  Killing the buffer, like the
+tmux prefix then d, only detaches: the session runs on."
+  (require 'term)
+  (let* ((id (string-remove-prefix "=" (car (last argv))))
+         (buf (apply #'make-term (format "anvillm attach: %s" id) (car argv) nil (cdr argv))))
+    (set-process-query-on-exit-flag (get-buffer-process buf) nil)
+    (with-current-buffer buf (term-char-mode))
+    (pop-to-buffer buf)
+    buf))
+
 (defun anvillm-attach ()
   "Open a terminal attached to the tmux window of the session at point.
 The terminal is `anvillm-terminal-command'; the attach command is the one
@@ -661,8 +738,8 @@ the session's info names."
                   (funcall anvillm-terminal-command argv)
                   (anvillm--say "attaching to %s" (anvillm--name id)))
                  ((not (executable-find (car anvillm-terminal-command)))
-                  (anvillm--say "no %s on PATH; set anvillm-terminal-command"
-                                (car anvillm-terminal-command)))
+                  (anvillm--say "no %s on PATH; set anvillm-terminal-command (%s attaches in Emacs)"
+                                (car anvillm-terminal-command) 'anvillm-attach-in-emacs))
                  (t (make-process :name "anvillm-attach" :noquery t
                                   :command (append anvillm-terminal-command argv))
                     (anvillm--say "attaching to %s in %s" (anvillm--name id)

@@ -22,7 +22,7 @@
       (puthash tag (lambda (err body) (push (list tag err body) got))
                (anvillm-9p-conn-pending conn)))
     (dolist (p pieces) (anvillm-9p--filter conn p))
-    (list (nreverse got) (anvillm-9p-conn-in conn))))
+    (list (nreverse got) (anvillm-9p--join conn))))
 
 (ert-deftest anvillm-9p-frames-are-reassembled-from-any-split ()
   (let* ((data (encode-coding-string "héllo ✓ wörld\n" 'utf-8))

@@ -3,12 +3,27 @@
 ;;; Commentary:
 
 ;; Run by EmacsBench against a daemon holding many sessions: a small read
-;; over the kept connection, and a refresh of the whole table (agent/list
-;; read, parsed and drawn).  Prints "BENCH <name> <median ms> <min ms>" lines.
+;; over the kept connection, a refresh of the whole table (agent/list
+;; read, parsed and drawn), and a read of a 2 MiB file (a log) with the
+;; collections it caused.  Prints "BENCH <name> <median ms> <min ms>" lines.
 
 ;;; Code:
 
 (require 'anvillm)
+
+(defun anvillm-bench--read-bytes (path size deadline)
+  "Read the first SIZE bytes of PATH, a file whose read blocks at its end.
+Join and decode them as `anvillm-9p-read' does; fail after DEADLINE seconds."
+  (let* ((conn (anvillm--connection))
+         (pieces nil) (got 0)
+         (end (+ (float-time) deadline))
+         (op (anvillm-9p-stream conn path (lambda (b) (push b pieces) (setq got (+ got (length b))))
+                                (lambda (err _) (when err (error "%s" err))))))
+    (while (< got size)
+      (when (> (float-time) end) (error "Only %d of %d bytes of %s in %d s" got size path deadline))
+      (accept-process-output (anvillm-9p-conn-process conn) 0.05 nil t))
+    (anvillm-9p-cancel op)
+    (decode-coding-string (apply #'concat (nreverse pieces)) 'utf-8 t)))
 
 (defun anvillm-bench--median (xs)
   "The median of XS."
@@ -61,6 +76,21 @@
     (anvillm-bench--report "list-read" lists)
     (anvillm-bench--report "draw" draws))
   (with-current-buffer anvillm-buffer-name
-    (princ (format "BENCH rows %d\n" (count-lines (point-min) (point-max))))))
-
+    (princ (format "BENCH rows %d\n" (count-lines (point-min) (point-max)))))
+  ;; a large file: the log after four prompts of 512 KiB, read in 64 KiB messages, collections counted
+  (let* ((conn (anvillm--connection))
+         (prompt (apply #'concat (make-list 8192 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n")))
+         (size (* 4 (length prompt)))
+         (bigs nil) (gcs 0) (gc-time 0))
+    (dotimes (_ 4)
+      (anvillm-9p-sync (lambda (cb) (anvillm-9p-write conn (concat id "/in") prompt cb)) 60 conn))
+    (anvillm-bench--read-bytes (concat id "/log") size 300) ; once all four are logged
+    (garbage-collect)
+    (setq gcs gcs-done gc-time gc-elapsed)
+    (dotimes (_ 10)
+      (let ((t0 (float-time)))
+        (anvillm-bench--read-bytes (concat id "/log") size 60)
+        (push (- (float-time) t0) bigs)))
+    (anvillm-bench--report "big-read" bigs)
+    (princ (format "BENCH big-read-gc %d %.3f\n" (- gcs-done gcs) (* 1000 (/ (- gc-elapsed gc-time) 10))))))
 ;;; anvillm-bench.el ends here

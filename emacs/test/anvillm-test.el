@@ -77,6 +77,11 @@
   (let ((conn (anvillm--connection)))
     (anvillm-9p-sync (lambda (cb) (anvillm-9p-read conn path cb)) 10 conn)))
 
+(defun anvillm-test--prompt (id text)
+  "Send TEXT to session ID over the mode's connection."
+  (let ((conn (anvillm--connection)))
+    (anvillm-9p-sync (lambda (cb) (anvillm-9p-write conn (concat id "/in") text cb)) 10 conn)))
+
 (defun anvillm-test--new (&optional alias)
   "A new `quick' session (with ALIAS), made over the mode's connection; its id once idle."
   (let* ((conn (anvillm--connection))
@@ -283,11 +288,22 @@
                      text))
       (anvillm-9p-close small))))
 
+(defun anvillm-test--log-has (name regexp)
+  "Non-nil when the log buffer of NAME shows a line matching REGEXP."
+  (with-current-buffer (format "*anvillm log: %s*" name)
+    (string-match-p regexp (buffer-string))))
+
 (ert-deftest anvillm-f-the-daemon-restarts-under-the-open-buffer ()
   (anvillm-test--open)
   (let* ((id (anvillm-test--new "survivor"))
          (pidfile (expand-file-name "anvilsrv.pid" (getenv "NAMESPACE")))
          (pid (string-to-number (with-temp-buffer (insert-file-contents pidfile) (buffer-string)))))
+    ;; a log buffer open through it all
+    (anvillm-test--prompt id "before the restart")
+    (anvillm-test--at id)
+    (execute-kbd-macro "l")
+    (anvillm-test--await "the first turn in the log"
+                         (lambda () (anvillm-test--log-has "survivor" "echo: before the restart .*turn 1")))
     (signal-process pid 'SIGKILL)
     (anvillm-test--await "the buffer saying the daemon is gone"
                          (lambda () (with-current-buffer anvillm-buffer-name
@@ -297,9 +313,48 @@
     (anvillm-test--await "the buffer back" (lambda () (with-current-buffer anvillm-buffer-name
                                                         (and (equal mode-line-process "") anvillm--events))))
     (anvillm-test--await-state id "idle")
+    ;; the log said so, then follows on from where it stood
+    (anvillm-test--await "the log following again"
+                         (lambda () (anvillm-test--log-has
+                                     "survivor" "^-- daemon not answering.*; following again once it answers\n\\(.*\n\\)*-- the daemon answers again; following$")))
+    (anvillm-test--prompt id "after the restart")
+    (anvillm-test--await "the second turn in the log"
+                         (lambda () (anvillm-test--log-has "survivor" "echo: after the restart .*turn 2")))
+    (with-current-buffer "*anvillm log: survivor*"
+      (should (= 1 (how-many "^USER: before the restart$" (point-min) (point-max)))))
+    (kill-buffer "*anvillm log: survivor*")
     ;; live again: a change made now shows
     (anvillm-test--9p-write (concat id "/ctl") "stop\n")
     (anvillm-test--await-state id "stopped")))
+
+(ert-deftest anvillm-g-attach-in-a-term-buffer-shows-the-session-and-takes-keys ()
+  (anvillm-test--open)
+  (let* ((id (anvillm-test--new "shown"))
+         (anvillm-terminal-command #'anvillm-attach-in-emacs)
+         (name (format "*anvillm attach: %s*" id)))
+    (anvillm-test--at id)
+    (execute-kbd-macro "A")
+    (anvillm-test--await "the terminal" (lambda () (get-buffer name)))
+    (let* ((buf (get-buffer name))
+           (proc (get-buffer-process buf)))
+      (let ((argv (anvillm-attach-command (anvillm-parse-info (anvillm-test--read (concat id "/info"))))))
+        ;; term runs it through sh, which sets the terminal up and then execs it
+        (should (equal (last (process-command proc) (length argv)) argv)))
+      (anvillm-test--await "the session's screen in it"
+                           (lambda () (with-current-buffer buf
+                                        (string-match-p "anvillm-testagent .*\n\\(.*\n\\)*> " (buffer-string)))))
+      ;; keys typed in the buffer reach the agent: a turn, its answer on the screen
+      (with-current-buffer buf (term-send-raw-string "typed in the terminal\r"))
+      (anvillm-test--await "the answer in the terminal"
+                           (lambda () (with-current-buffer buf
+                                        (string-match-p "echo: typed in the terminal" (buffer-string)))))
+      (anvillm-test--await "the answer on the session's own screen"
+                           (lambda () (string-match-p "echo: typed in the terminal"
+                                                      (anvillm-test--read (concat id "/screen")))))
+      ;; closing the terminal leaves the session running
+      (kill-buffer buf)
+      (anvillm-test--await "the terminal gone" (lambda () (not (process-live-p proc))))
+      (anvillm-test--await-state id "idle"))))
 
 (provide 'anvillm-test)
 ;;; anvillm-test.el ends here

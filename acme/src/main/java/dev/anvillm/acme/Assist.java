@@ -37,6 +37,7 @@ public final class Assist implements AutoCloseable {
             Button 2 on a command runs it: <Backend> [dir], Stop Start Restart Kill Interrupt [id],
             Alias [id] name, Context [id], Log [id], Attach [id], Daemon, Sandbox, Get.
             A command without an id acts on the session whose line holds the selection.
+            Text typed below the table stays through refreshes; the table itself is Assist's.
             Button 3 on a session id opens its prompt window (Send sends the body after the
             conversation); a 2-1 chord of selected text onto an id sends that text as a prompt.
             The daemon is found through $NAMESPACE (else /tmp/ns.$USER.$DISPLAY), acme as the
@@ -131,22 +132,29 @@ public final class Assist implements AutoCloseable {
     }
 
     /**
-     * Brings the body up to date, rewriting only the runes between the common start and end of
-     * what it shows and what it should show: Acme keeps the selection and scroll around such an edit.
+     * Brings the table up to date, line by line and inside each line only the runes that changed:
+     * Acme keeps the scroll position and the selection around such edits, even when a column
+     * widens. What the user typed after the table (a command to click, say) is kept: only the
+     * table Assist last wrote is rewritten; a table line the user edited is put back.
      */
     void render() {
         synchronized (render) {
             Table t = Table.of(backends, sessions, problem);
             try {
                 String now = main.body();
-                Edit.Change c = Edit.between(now, t.text());
-                if (c != null) {
+                String table = Edit.prefix(now, tableEnd(now));
+                List<Edit.Change> changes = Edit.byLine(table, t.text());
+                if (!changes.isEmpty()) {
                     int[] dot = main.dot();
                     String dotSession = sessionAtDot(now, dot[0]);
                     int[] line = dotSession == null ? null : Edit.lineSpan(now, Edit.lineAt(now, dot[0]));
-                    main.replace(c.q0(), c.q1(), c.text());
+                    boolean collapsed = false;
+                    for (Edit.Change c : changes) {
+                        main.replace(c.q0(), c.q1(), c.text());
+                        collapsed |= dot[1] > c.q0() && dot[0] < c.q1();
+                    }
                     // a selection inside the rewritten runes would collapse: put it back on its session's line
-                    if (dotSession != null && dot[1] > c.q0() && dot[0] < c.q1()) reselect(t, dotSession, dot[0] - line[0], dot[1] - line[0]);
+                    if (dotSession != null && collapsed) reselect(t, dotSession, dot[0] - line[0], dot[1] - line[0]);
                     main.ctl("clean");
                 }
                 shown = t;
@@ -156,8 +164,22 @@ public final class Assist implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the table ends in {@code body}, in runes: after the table last shown when the body
+     * still begins with it, else after the last line of that table found in the body (the user
+     * edited inside it), else the whole body.
+     */
+    private int tableEnd(String body) {
+        if (shown == null) return Edit.runes(body);
+        String last = shown.text();
+        if (body.startsWith(last)) return Edit.runes(last);
+        String lastLine = last.substring(last.lastIndexOf('\n', last.length() - 2) + 1);
+        int at = body.lastIndexOf(lastLine);
+        return at < 0 ? Edit.runes(body) : Edit.runes(body.substring(0, at + lastLine.length()));
+    }
+
     private String sessionAtDot(String body, int q) {
-        if (shown == null || !shown.text().equals(body)) return null;
+        if (shown == null || !body.startsWith(shown.text())) return null;
         return shown.sessionOnLine(Edit.lineAt(body, q));
     }
 

@@ -42,6 +42,19 @@ class AssistPartsTest {
     }
 
     @Test
+    void lineChangesPairLinesByTheirFirstWordAndComeLastFirst() {
+        String from = "H a  b\nx 1\ny 2\nz 3\n";
+        String to = "H a   b\nx 1\nz 33\nw 4\n";
+        List<Edit.Change> c = Edit.byLine(from, to);
+        assertEquals(List.of(new Edit.Change(19, 19, "w 4\n"), new Edit.Change(18, 18, "3"), new Edit.Change(11, 15, ""),
+                new Edit.Change(5, 5, " ")), c);
+        String applied = from;
+        for (Edit.Change ch : c) applied = Edit.prefix(applied, ch.q0()) + ch.text() + Edit.from(applied, ch.q1());
+        assertEquals(to, applied);
+        assertEquals(List.of(), Edit.byLine(to, to));
+    }
+
+    @Test
     void backendsAreNamedCapitalisedWithoutCli() {
         assertEquals("Claude", Table.commandName("claude"));
         assertEquals("Kiro", Table.commandName("kiro-cli"));

@@ -121,6 +121,69 @@ class AssistTest {
     }
 
     @Test
+    void aColumnWideningKeepsTheScrollAndTheSelection() throws Exception {
+        String a = newSession("quick");
+        String b = newSession("quick");
+        String c = newSession("quick");
+        FakeAcme.Window w = startAssistShowing(a, b, c);
+        w.select(b);
+        w.scrollTo(b);
+        daemon.client.alias(c, "a-much-longer-alias-than-any");
+        awaitBody(w, "the wider Alias column", () -> w.body().contains("Alias                         Cwd"));
+        assertTrue(w.topLine().startsWith(b), "scrolled to b still: " + w.topLine());
+        assertEquals(b, w.selection());
+        daemon.client.alias(c, "");
+        awaitBody(w, "the narrower Alias column", () -> w.body().contains("Alias  Cwd"));
+        assertTrue(w.topLine().startsWith(b), "scrolled to b still: " + w.topLine());
+        assertEquals(b, w.selection());
+    }
+
+    @Test
+    void whatTheUserTypesBelowTheTableStaysThroughRefreshesAndRunsWithButtonTwo() throws Exception {
+        String a = newSession("quick");
+        FakeAcme.Window w = startAssistShowing(a);
+        Files.createDirectories(daemon.project.resolve("sub"));
+        w.type("Quick sub");
+        String b = newSession("quick");
+        awaitBody(w, "b", () -> w.body().contains(b));
+        daemon.client.command(a, Command.STOP);
+        awaitBody(w, "a stopped", () -> w.body().contains(a + "  quick    stopped"));
+        assertTrue(w.body().endsWith("\nQuick sub"), w.body());
+        assertTrue(w.body().indexOf(b) < w.body().indexOf("Quick sub"), "the table grows above the typed line");
+        w.b2("Quick sub");
+        String sub = daemon.project.resolve("sub").toString();
+        TestDaemon.await("a session in sub", () -> list().stream().anyMatch(s -> s.cwd().equals(sub)), () -> list().toString());
+        awaitBody(w, "its row", () -> w.body().lines().anyMatch(l -> l.endsWith(sub) && !l.startsWith("Quick")));
+        assertTrue(w.body().endsWith("\nQuick sub"), w.body());
+    }
+
+    @Test
+    void aTableLineTheUserEditedIsPutBack() throws Exception {
+        String a = newSession("quick");
+        FakeAcme.Window w = startAssistShowing(a);
+        awaitBody(w, "a's row", () -> w.body().contains(a + "  quick    idle"));
+        String row = w.body().lines().filter(l -> l.startsWith(a)).findFirst().orElseThrow();
+        w.replaceText(row, "scribbled over");
+        String b = newSession("quick");
+        awaitBody(w, "b, and a's row put back", () -> w.body().contains(b) && w.body().contains(row) && !w.body().contains("scribbled"));
+    }
+
+    @Test
+    void withNoDaemonItStartsOneAndShowsItsTable() throws Exception {
+        String a = newSession("quick");
+        daemon.kill();
+        assist = new Assist(env, daemon.project);
+        assist.anvilsrv = anvilsrvCommand();
+        assist.start();
+        assertTrue(daemon.ns.answers(), "a daemon answers once Assist has started");
+        FakeAcme.Window w = awaitWindow(Assist.NAME);
+        awaitBody(w, "the session, re-adopted by the daemon Assist started", () -> w.body().contains(a + "  quick    idle") && w.body().contains(" Quick"));
+        assertTrue(!w.body().contains("not answering"), w.body());
+        assertEquals(null, acme.window(Assist.NAME + "+Errors"), "no error");
+        assertTrue(ProcessHandle.of(daemonPid()).map(ProcessHandle::isAlive).orElse(false), "the daemon runs in the background");
+    }
+
+    @Test
     void withNoDaemonItSaysWhyStartingOneFailedStaysUsableAndFillsInOnceOneAnswers() throws Exception {
         daemon.kill();
         assist = new Assist(env, daemon.project);
@@ -299,7 +362,65 @@ class AssistTest {
         assertTrue(s.tag().contains("Edit"), s.tag());
     }
 
+    @Test
+    void theDaemonWindowsStopStartAndRestartReallyStopAndStartTheDaemon() throws Exception {
+        FakeAcme.Window w = startAssistShowing();
+        assist.anvilsrv = anvilsrvCommand();
+        w.b2Tag("Daemon");
+        FakeAcme.Window d = awaitWindow(Assist.NAME + "+Daemon");
+        long first = daemonPid();
+        awaitBody(d, "running", () -> d.body().startsWith("anvilsrv running\npid        " + first + "\n"));
+        d.b2Tag("Stop");
+        awaitBody(d, "not running", () -> d.body().startsWith("anvilsrv not running"));
+        assertTrue(!daemon.ns.answers(), "nothing answers on the socket");
+        assertTrue(!ProcessHandle.of(first).map(ProcessHandle::isAlive).orElse(false), "the daemon exited");
+        awaitBody(w, "the table saying so", () -> w.body().contains("not answering"));
+        d.b2Tag("Start");
+        awaitBody(d, "running again", () -> d.body().startsWith("anvilsrv running"));
+        assertTrue(daemon.ns.answers());
+        long second = daemonPid();
+        assertTrue(second != first, "a new daemon");
+        d.b2Tag("Restart");
+        awaitBody(d, "a third daemon", () -> d.body().startsWith("anvilsrv running") && !d.body().contains("pid        " + second + "\n"));
+        assertTrue(!ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false), "the second daemon exited");
+        String a = newSession("quick");
+        awaitBody(w, "the table live again", () -> w.body().contains(a) && !w.body().contains("not answering"));
+        assertEquals(null, acme.window(Assist.NAME + "+Errors"), "no error");
+    }
+
+    @Test
+    void theSandboxWindowsEditOpensSandboxYamlInAcme() throws Exception {
+        Path yaml = SandboxWindow.policyFile(env);
+        Files.createDirectories(yaml.getParent());
+        Files.writeString(yaml, "# my policy\n");
+        FakeAcme.Window w = startAssistShowing();
+        w.b2Tag("Sandbox");
+        FakeAcme.Window s = awaitWindow(Assist.NAME + "+Sandbox");
+        awaitBody(s, "the policy", () -> s.body().startsWith("# " + yaml) && s.body().contains("# my policy\n"));
+        s.b2Tag("Edit");
+        FakeAcme.Window e = awaitWindow(yaml.toString());
+        awaitBody(e, "sandbox.yaml", () -> e.body().equals("# my policy\n"));
+        assertTrue(!e.dirty(), "as Get left it");
+    }
+
     // ---- helpers ----
+
+    /** A command running this build's anvilsrv, as Assist runs one: a program taking the verb. */
+    private String anvilsrvCommand() throws IOException {
+        Path p = dir.resolve("anvilsrv");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Files.writeString(p, "#!/bin/sh\nexec " + String.join(" ", List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv").stream().map(w -> "'" + w.replace("'", "'\\''") + "'").toList())
+                + " \"$@\"\n");
+        assertTrue(p.toFile().setExecutable(true));
+        return p.toString();
+    }
+
+    /** The pid in the name space's pid file. */
+    private long daemonPid() throws IOException {
+        return Long.parseLong(Files.readString(daemon.ns.socket().getParent().resolve("anvilsrv.pid")).strip());
+    }
+
 
     private List<Session> list() {
         try {

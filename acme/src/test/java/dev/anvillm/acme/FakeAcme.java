@@ -442,6 +442,17 @@ final class FakeAcme implements AutoCloseable {
             return Edit.from(body, org).lines().findFirst().orElse("");
         }
 
+        /** Selects {@code old} in the body and types {@code text} over it. */
+        void replaceText(String old, String text) {
+            int[] at;
+            synchronized (this) {
+                at = find(body, old);
+                edit(at[0], at[1], text);
+            }
+            emit('K', 'D', at[0], at[1], 0, "");
+            emit('K', 'I', at[0], at[0] + Edit.runes(text), 0, text);
+        }
+
         /** Types {@code text} at the end of the body. */
         void type(String text) {
             int end;

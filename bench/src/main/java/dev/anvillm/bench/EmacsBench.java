@@ -17,7 +17,8 @@ import java.util.Map;
  * The Emacs mode (emacs/anvillm.el) with COUNT sessions: a small read over its kept 9P
  * connection, against a whole {@code bin/anvillm 9p read} process for the same file (plan9port's
  * {@code 9p} is not installed here; where it is, it costs about 11 ms), and a refresh of the
- * table ({@code agent/list} read, parsed and drawn; goal ≤ 50 ms with 200 sessions), with the mode
+ * table ({@code agent/list} read, parsed and drawn; goal ≤ 50 ms with 200 sessions), a read of a
+ * 2 MiB log (64 KiB messages) and the garbage collections it causes, with the mode
  * byte-compiled as package.el installs it.
  */
 public final class EmacsBench {
@@ -65,6 +66,8 @@ public final class EmacsBench {
             System.out.printf("  of which: agent/list read        median %8.2f ms  (min %.2f)%n", figure(out, "list-read", 0), figure(out, "list-read", 1));
             System.out.printf("  of which: the table drawn        median %8.2f ms  (min %.2f)%n", figure(out, "draw", 0), figure(out, "draw", 1));
             System.out.printf("  (sessions in agent/list: %.0f; rows in *AnviLLM*: %.0f)%n", figure(out, "refresh", 2), figure(out, "rows", 0));
+            System.out.printf("read of a 2 MiB log (Emacs)         median %8.2f ms  (min %.2f)  %.0f collections in 10 reads, %.2f ms of GC per read%n",
+                    figure(out, "big-read", 0), figure(out, "big-read", 1), figure(out, "big-read-gc", 0), figure(out, "big-read-gc", 1));
         } finally {
             try (NinepClient c = NinepClient.connect(d.socket())) {
                 for (String id : ids) {
