@@ -5,6 +5,8 @@ import java.util.Locale;
 /** A session's state word, as {@code agent/<id>/state} and {@code list} give it. */
 public enum State {
     STARTING, IDLE, RUNNING, WAITING, STOPPED, ERROR, EXITED,
+    /** Its processes ended while it was idle; a prompt or {@code start} wakes it (issue 17). */
+    SLEEPING,
     /** A word this client does not know (a newer daemon); shown as it came. */
     UNKNOWN;
 
