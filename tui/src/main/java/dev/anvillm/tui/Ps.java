@@ -18,9 +18,8 @@ import java.util.stream.Collectors;
  * {@code anvillm ps [--json]}: every session with what its process tree uses, from one read of
  * {@code agent/stats}, as a table (GoPM's {@code list}) or a JSON array for scripts.
  */
-@Command(name = "anvillm ps", description = {
-        "List the sessions with what their process trees use: CPU % over the last few seconds, memory (PSS, else RSS),",
-        "uptime of the backend process, restarts, listening TCP ports (a ! marks one bound beyond loopback)."})
+@Command(name = "anvillm ps", description = "List the sessions with what their process trees use: CPU %% over the last few seconds, "
+        + "memory (PSS, else RSS), uptime of the backend process, restarts, listening TCP ports (a ! marks one bound beyond loopback).")
 public final class Ps implements Callable<Integer> {
     static final List<String> COLUMNS = List.of("ID", "ALIAS", "STATE", "CPU%", "MEM", "UPTIME", "RESTARTS", "PORTS");
 
