@@ -64,7 +64,6 @@ public final class Resources {
     public Map<String, Usage> measure(Map<String, Integer> roots) throws InterruptedException {
         lock.lock();
         try {
-            last.keySet().retainAll(roots.keySet());
             Map<String, Usage> out = new LinkedHashMap<>();
             Map<String, Tree> fresh = new LinkedHashMap<>();
             for (var e : roots.entrySet()) {
@@ -99,6 +98,16 @@ public final class Resources {
                 }
             }
             return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Forgets the samples of every tree but those of {@code keys} (sessions that are gone). */
+    public void keepOnly(Set<String> keys) {
+        lock.lock();
+        try {
+            last.keySet().retainAll(keys);
         } finally {
             lock.unlock();
         }

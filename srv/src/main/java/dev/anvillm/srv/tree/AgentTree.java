@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * The root of {@code agent/} (SPEC §4): {@code ctl list events backends stats}, then one directory per
@@ -42,7 +44,9 @@ public final class AgentTree {
             public List<? extends Entry> list(Fid fid) {
                 List<Entry> out = new ArrayList<>();
                 for (Session s : sessions.list()) out.add(dir(s));
-                dirs.keySet().retainAll(sessions.list().stream().map(Session::id).toList());
+                Set<String> ids = sessions.list().stream().map(Session::id).collect(Collectors.toSet());
+                dirs.keySet().retainAll(ids);
+                resources.keepOnly(ids);
                 return out;
             }
         });

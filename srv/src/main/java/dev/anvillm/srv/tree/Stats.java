@@ -42,6 +42,7 @@ final class Stats {
     static String all(List<Session> sessions, Resources resources) throws InterruptedException {
         Map<String, Integer> roots = new LinkedHashMap<>();
         for (Session s : sessions) roots.put(s.id(), s.pid());
+        resources.keepOnly(roots.keySet());
         Map<String, Resources.Usage> used = resources.measure(roots);
         StringBuilder sb = new StringBuilder();
         for (Session s : sessions) {
