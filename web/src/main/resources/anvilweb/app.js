@@ -8,6 +8,7 @@ const LOG_KEEP = 256 * 1024;
 
 const rows = new Map(); // id -> <tr>, in list order
 let sessions = new Map(); // id -> session
+let usage = new Map(); // id -> what its process tree uses (agent/stats), read every few seconds
 let selected = decodeURIComponent(location.hash.slice(1)) || null;
 let stream = null;
 let lastTableAt = 0;
@@ -74,6 +75,7 @@ function connect() {
   on('session', (s) => upsert(s, true));
   on('gone', (g) => remove(g.id));
   on('event', event);
+  on('stats', stats);
   on('log', (t) => { if (t.id === selected) appendLog(t.text, t.reset); });
   on('end', (t) => { if (t.id === selected) appendLog('\n(' + t.error + ')\n', false); });
   on('reply', (t) => { if (t.id === selected) $('#reply').textContent = t.error ? '(' + t.error + ')' : (t.text || '(no reply yet)'); });
@@ -130,9 +132,34 @@ function upsert(s, alone) {
   cell(tr, 'backend', s.backend || '…');
   cell(tr, 'cwd', s.cwd);
   cell(tr, 'pid', s.pid ? String(s.pid) : '—');
+  usageCells(tr, s);
   tr.classList.toggle('waiting', s.state === 'waiting');
   tr.dataset.state = s.state;
   if (alone) afterChange();
+}
+
+// CPU and memory of a running session's process tree; a dash when nothing runs or not read yet
+function usageCells(tr, s) {
+  const u = s.pid ? usage.get(s.id) : null;
+  const running = u && u.processes > 0;
+  cell(tr, 'cpu', running ? cpuText(u.cpu) : '—');
+  cell(tr, 'mem', running ? bytesText(u.memory) : '—');
+}
+
+const cpuText = (c) => (c < 10 ? c.toFixed(1) : c.toFixed(0)) + '%';
+
+function bytesText(b) {
+  if (b < 1024 * 1024) return Math.ceil(b / 1024) + ' K';
+  const m = b / (1024 * 1024);
+  if (m < 10) return m.toFixed(1) + ' M';
+  if (m < 1024) return m.toFixed(0) + ' M';
+  return (m / 1024).toFixed(1) + ' G';
+}
+
+function stats(list) {
+  usage = new Map(list.map((u) => [u.id, u]));
+  for (const [id, tr] of rows) usageCells(tr, sessions.get(id));
+  showDetail();
 }
 
 function remove(id) {
@@ -202,7 +229,12 @@ function showDetail() {
   hint.hidden = s.state !== 'waiting';
   hint.textContent = 'A question or a permission dialog is on its screen: answer it in a terminal with `anvillm attach '
     + s.id + '`. Prompts sent meanwhile wait in the queue.';
-  $('#d-facts').textContent = (s.backend || '…') + ' · pid ' + (s.pid || '—') + ' · ' + s.cwd;
+  const u = s.pid ? usage.get(s.id) : null;
+  const ports = u && u.ports.length ? ' · listening ' + u.ports.map((p) => (p.address.includes(':') ? '[' + p.address + ']' : p.address)
+    + ':' + p.port + (p.exposed ? ' (beyond loopback)' : '')).join(', ') : '';
+  const used = u && u.processes > 0 ? ' · ' + u.processes + (u.processes === 1 ? ' process' : ' processes') + ', ' + cpuText(u.cpu)
+    + ' CPU, ' + bytesText(u.memory) + ' · ' + u.restarts + (u.restarts === 1 ? ' restart' : ' restarts') + ports : '';
+  $('#d-facts').textContent = (s.backend || '…') + ' · pid ' + (s.pid || '—') + ' · ' + s.cwd + used;
 }
 
 async function loadInfo() {

@@ -78,6 +78,11 @@ public final class AgentClient implements AutoCloseable {
         return Session.parseList(readText("list"));
     }
 
+    /** What each session's process tree uses now, in {@code list} order (may take ~0.3 s: see README). */
+    public List<Stats> stats() throws ClientException {
+        return Stats.parseList(readText("stats"));
+    }
+
     public List<Backend> backends() throws ClientException {
         return Backend.parseList(readText("backends"));
     }

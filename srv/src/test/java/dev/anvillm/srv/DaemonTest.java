@@ -50,7 +50,8 @@ class DaemonTest {
             assertEquals(new Rerror(0, "authentication not required"), c.rpc(new Tauth(0, 5, "glenda", "")));
             assertInstanceOf(Rattach.class, c.rpc(new Tattach(0, 0, Message.NOFID, "glenda", "")));
 
-            assertEquals(List.of("ctl", "list", "events", "backends"), names(c));
+            assertEquals(List.of("ctl", "list", "events", "backends", "stats"), names(c));
+            assertEquals("", read(c, "stats"));
             assertEquals("", read(c, "list"));
             String backends = read(c, "backends");
             assertTrue(backends.lines().anyMatch(l -> l.startsWith("sh\tok\t")), backends);

@@ -20,6 +20,7 @@ public final class Main {
             Commands:
               9p read|write|ls|stat|rdwr ...  a 9P client, command-line compatible with plan9port's 9p
               attach <id|alias>               attach the terminal to a session's tmux window
+              ps [--json]                     the sessions with CPU %, memory, uptime, restarts, listening ports
               --help                          show this help
 
             The daemon is found through $NAMESPACE (else /tmp/ns.$USER.$DISPLAY); start it with anvilsrv start.

@@ -19,11 +19,15 @@ import dev.anvillm.client.LiveSessions;
 import dev.anvillm.client.LogStream;
 import dev.anvillm.client.Session;
 import dev.anvillm.client.State;
+import dev.anvillm.client.Stats;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -41,6 +45,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Tui {
     /** How often the preview of a session that is working (its screen) is looked at again. */
     static final long SCREEN_REFRESH_MS = 1000;
+    /** How often agent/stats (CPU and memory of every session) is read while the TUI is open. */
+    static final long STATS_REFRESH_MS = 3000;
     private static final String[] HELP = {
             "Keys (the session under the cursor)",
             "",
@@ -86,6 +92,9 @@ final class Tui {
     private String previewText = "";
     private CompletableFuture<?> previewFetch;
     private ScheduledFuture<?> previewTimer;
+    /** What each session uses, by id, from the last read of agent/stats. */
+    private Map<String, Stats> stats = Map.of();
+    private boolean statsInFlight;
     /** The terminal's content is unknown (back from an attach, Ctrl-L): draw every cell. */
     private boolean repaint;
 
@@ -119,6 +128,7 @@ final class Tui {
         screen.getTerminal().addResizeListener((t, s) -> post(() -> {}));
         Thread input = Thread.ofPlatform().daemon().name("keys").start(this::readKeys);
         if (!connected) status = "connecting to " + client.socket() + "…";
+        timer.scheduleWithFixedDelay(() -> post(this::fetchStats), 0, STATS_REFRESH_MS, TimeUnit.MILLISECONDS);
         try {
             draw();
             while (!quit) {
@@ -188,6 +198,7 @@ final class Tui {
             if (everConnected) say("daemon back: " + all.size() + " sessions");
             else if (status.startsWith("connecting")) status = "";
             everConnected = true;
+            fetchStats();
         }
         refilter();
         if (cause == null || selected == null || cause.id().equals(selected)) preview(false);
@@ -230,6 +241,25 @@ final class Tui {
 
     private Session current() {
         return selected == null ? null : find(selected);
+    }
+
+    /** Reads agent/stats off the UI thread, one read at a time, while the daemon answers. */
+    private void fetchStats() {
+        if (statsInFlight || !connected) return;
+        statsInFlight = true;
+        Thread.startVirtualThread(() -> {
+            Map<String, Stats> now = null;
+            try {
+                now = client.stats().stream().collect(Collectors.toMap(Stats::id, Function.identity()));
+            } catch (ClientException e) {
+                // the table says when the daemon is away; the figures stay as they were
+            }
+            Map<String, Stats> got = now;
+            post(() -> {
+                statsInFlight = false;
+                if (got != null) stats = got;
+            });
+        });
     }
 
     // ---- the preview ----------------------------------------------------------------------------
@@ -597,7 +627,7 @@ final class Tui {
         Columns cols = Columns.of(w);
         g.setBackgroundColor(TextColor.ANSI.DEFAULT);
         g.setForegroundColor(TextColor.ANSI.DEFAULT);
-        g.putString(0, 1, cols.row("ID", "ALIAS", "BACKEND", "STATE", "PID", "CWD"), SGR.BOLD, SGR.UNDERLINE);
+        g.putString(0, 1, cols.row("ID", "ALIAS", "BACKEND", "STATE", "PID", "CPU%", "MEM", "CWD"), SGR.BOLD, SGR.UNDERLINE);
         if (cursor < top) top = cursor;
         if (cursor >= top + tRows) top = cursor - tRows + 1;
         top = Math.max(0, Math.min(top, Math.max(0, rows.size() - tRows)));
@@ -651,7 +681,10 @@ final class Tui {
         g.setForegroundColor(here && !grey ? TextColor.ANSI.WHITE_BRIGHT : fg);
         String marker = here ? "›" : " ";
         String pid = s.pid() > 0 ? Long.toString(s.pid()) : "-";
-        String line = cols.row(s.id(), s.alias() == null ? "-" : s.alias(), s.backend() == null ? "…" : s.backend(), "", pid, s.cwd());
+        Stats st = s.pid() > 0 ? stats.get(s.id()) : null;
+        String cpu = st == null ? "-" : Stats.cpuText(st.cpu());
+        String mem = st == null ? "-" : Stats.bytesText(st.memory());
+        String line = cols.row(s.id(), s.alias() == null ? "-" : s.alias(), s.backend() == null ? "…" : s.backend(), "", pid, cpu, mem, s.cwd());
         g.putString(0, y, marker + line.substring(1));
         // the state in its colour; waiting (a human is needed) stands out
         TextColor stateColour = grey ? TextColor.ANSI.BLACK_BRIGHT : colour(s.state());

@@ -87,6 +87,23 @@ class TuiTest {
     }
 
     @Test
+    void theTableShowsTheCpuAndMemoryOfEachSessionFromAgentStatsAndStillFitsIn80Columns() throws Exception {
+        String id = idle("quick", "dev");
+        String gone = idle("quick", "halted");
+        c.command(gone, Command.STOP);
+        d.awaitState(gone, State.STOPPED);
+        open(80, 24);
+        java.util.regex.Pattern figures = java.util.regex.Pattern.compile(" idle +\\d+ +\\d+(\\.\\d)? +\\d+(\\.\\d)?[KMG] +\\S");
+        String s = tui.await("dev's CPU and memory", x -> row(x, id) != null && figures.matcher(row(x, id)).find());
+        System.out.println("the TUI at 80x24:\n" + s);
+        String header = s.lines().skip(1).findFirst().orElseThrow();
+        assertTrue(java.util.regex.Pattern.matches(" ID +ALIAS +BACKEND +STATE +PID +CPU% +MEM +CWD *", header), header);
+        assertTrue(row(s, gone).matches(".* stopped +- +- +- +\\S.*"), "a stopped session uses nothing:\n" + s);
+        for (String line : s.lines().toList()) assertTrue(Text.width(line) <= 80, "wider than the terminal: " + line);
+        assertTrue(row(s, id).endsWith("project"), "the cwd's end still shows: " + row(s, id));
+    }
+
+    @Test
     void aPromptIsAnsweredInThePreviewAndOneToABusySessionIsQueued() throws Exception {
         String id = idle("quick", "dev");
         open(80, 24);

@@ -32,6 +32,7 @@ final class Api {
     void routes(RoutesConfig r) {
         r.get("/api/sessions", this::sessions);
         r.post("/api/sessions", this::create);
+        r.get("/api/stats", ctx -> ctx.json(client.stats().stream().map(Json.StatsView::of).toList()));
         r.get("/api/backends", ctx -> ctx.json(client.backends().stream().map(Json.BackendView::of).toList()));
         r.get("/api/sessions/{id}", ctx -> ctx.json(Json.InfoView.of(client.info(id(ctx)))));
         r.post("/api/sessions/{id}/prompt", ctx -> {

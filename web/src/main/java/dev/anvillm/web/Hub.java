@@ -1,6 +1,7 @@
 package dev.anvillm.web;
 
 import dev.anvillm.client.AgentClient;
+import dev.anvillm.client.ClientException;
 import dev.anvillm.client.Event;
 import dev.anvillm.client.LiveSessions;
 import dev.anvillm.client.Session;
@@ -25,6 +26,8 @@ final class Hub implements LiveSessions.Listener, AutoCloseable {
     static final long HEARTBEAT_MS = 10_000;
     /** How often the screen of a watched session that is working is looked at again. */
     static final long SCREEN_MS = 1_000;
+    /** How often agent/stats (CPU and memory of every session) is read while a page is open. */
+    static final long STATS_MS = 3_000;
 
     private final AgentClient client;
     private final Set<Page> pages = ConcurrentHashMap.newKeySet();
@@ -34,6 +37,8 @@ final class Hub implements LiveSessions.Listener, AutoCloseable {
     private LiveSessions.Snapshot now = new LiveSessions.Snapshot(List.of(), false, "connecting to the daemon"); // guarded by this
     private String nowJson = Json.write(Json.Table.of(now)); // guarded by this
     private LiveSessions live;
+    private String statsJson; // guarded by this; null until read
+    private boolean statsReading; // guarded by this
 
     Hub(AgentClient client) {
         this.client = client;
@@ -43,6 +48,7 @@ final class Hub implements LiveSessions.Listener, AutoCloseable {
         live = LiveSessions.start(socket, this);
         timer.scheduleWithFixedDelay(() -> pages.forEach(Page::ping), HEARTBEAT_MS, HEARTBEAT_MS, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::lookAtScreens, SCREEN_MS, SCREEN_MS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::readStats, 0, STATS_MS, TimeUnit.MILLISECONDS);
     }
 
     /** The table as the events reader knows it now. */
@@ -65,6 +71,7 @@ final class Hub implements LiveSessions.Listener, AutoCloseable {
         self[0] = p;
         pages.add(p);
         p.send("table", nowJson);
+        if (statsJson != null) p.send("stats", statsJson);
         if (watch != null) {
             SessionFeed f = feeds.get(watch);
             if (f == null) {
@@ -120,6 +127,31 @@ final class Hub implements LiveSessions.Listener, AutoCloseable {
             f = feeds.get(e.id());
         }
         if (f != null) f.event(e);
+    }
+
+    /**
+     * Reads agent/stats and sends it to every page, while there is one and the daemon answers;
+     * one read at a time, off the timer's thread (a read may take ~0.3 s).
+     */
+    private void readStats() {
+        synchronized (this) {
+            if (pages.isEmpty() || !now.connected() || statsReading) return;
+            statsReading = true;
+        }
+        Thread.startVirtualThread(() -> {
+            String json = null;
+            try {
+                json = Json.write(client.stats().stream().map(Json.StatsView::of).toList());
+            } catch (ClientException e) {
+                // the table's problem says the daemon is away
+            }
+            synchronized (this) {
+                statsReading = false;
+                if (json == null) return;
+                statsJson = json;
+                for (Page p : pages) p.send("stats", json);
+            }
+        });
     }
 
     private void lookAtScreens() {

@@ -7,6 +7,7 @@ import dev.anvillm.client.Event;
 import dev.anvillm.client.Info;
 import dev.anvillm.client.LiveSessions;
 import dev.anvillm.client.Session;
+import dev.anvillm.client.Stats;
 
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -29,6 +30,17 @@ final class Json {
             return new Table(s.connected(), s.problem(), s.sessions().stream().map(SessionView::of).toList());
         }
     }
+
+    /** What a session's process tree uses (agent/stats); {@code pss} null when unknown, bytes and seconds. */
+    record StatsView(String id, double cpu, long rss, Long pss, long memory, long uptime, int restarts, int processes,
+                     List<PortView> ports) {
+        static StatsView of(Stats s) {
+            return new StatsView(s.id(), s.cpu(), s.rss(), s.pss() < 0 ? null : s.pss(), s.memory(), s.uptime().toSeconds(),
+                    s.restarts(), s.processes(), s.ports().stream().map(p -> new PortView(p.address(), p.port(), p.exposed())).toList());
+        }
+    }
+
+    record PortView(String address, int port, boolean exposed) {}
 
     record EventView(long time, String id, String kind, String detail) {
         static EventView of(Event e) {

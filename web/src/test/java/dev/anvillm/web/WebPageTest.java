@@ -122,6 +122,11 @@ class WebPageTest {
         String behind = d.client.create("quick", d.project.toString(), "behind");
         await("the row of a session made elsewhere", () -> rowText(behind).contains("behind"));
         await("its state idle", () -> rowText(behind).contains("idle"));
+        // what its process tree uses, from agent/stats, in the CPU and Mem columns
+        await("its CPU and memory", () -> text("#sessions tr[data-id='" + behind + "'] td.cpu").matches("\\d+(\\.\\d)?%")
+                && text("#sessions tr[data-id='" + behind + "'] td.mem").matches("\\d+(\\.\\d)? [KMG]"));
+        assertEquals(List.of("Alias", "ID", "State", "Backend", "Cwd", "PID", "CPU", "Mem"),
+                b.findElements(By.cssSelector("#sessions th")).stream().map(WebElement::getText).toList());
 
         // a session from the dialog
         b.findElement(By.id("new")).click();
@@ -139,6 +144,7 @@ class WebPageTest {
         String made = madeFromWeb();
         await("its row", () -> rowText(made).contains("fromweb"));
         await("it selected and idle", () -> text("#d-name").contains("fromweb") && text("#d-state").equals("idle"));
+        await("what it uses among its facts", () -> text("#d-facts").matches(".* · \\d+ process(es)?, \\d+(\\.\\d)?% CPU, .* · 0 restarts"));
 
         // the filter, reached by its key
         b.findElement(By.tagName("body")).sendKeys("/");
@@ -163,7 +169,7 @@ class WebPageTest {
         context.sendKeys("You review Go code.");
         b.findElement(By.cssSelector("#context-form button")).click();
         await("the context saved", () -> contextOf(made).equals("You review Go code."));
-        assertTrue(text("#status").contains("context saved"), text("#status"));
+        await("the page saying so", () -> text("#status").contains("context saved")); // its answer may come after the daemon's commit
 
         // a daemon error is shown as its one line
         WebElement alias = b.findElement(By.id("alias"));
@@ -176,6 +182,8 @@ class WebPageTest {
         b.findElement(By.cssSelector("[data-ctl='stop']")).click();
         d.awaitState(made, State.STOPPED);
         await("stopped in the table", () -> rowText(made).contains("stopped"));
+        await("a stopped session uses nothing", () -> text("#sessions tr[data-id='" + made + "'] td.cpu").equals("—")
+                && text("#sessions tr[data-id='" + made + "'] td.mem").equals("—"));
 
         b.findElement(By.id("kill")).click();
         await("the kill confirmation", () -> b.findElement(By.id("kill-dialog")).isDisplayed());

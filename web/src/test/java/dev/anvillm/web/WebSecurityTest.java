@@ -58,7 +58,7 @@ class WebSecurityTest {
 
     @Test
     void withoutTheTokenNothingIsServedNotEvenStaticFilesOrUnknownPaths() throws Exception {
-        for (String path : new String[] {"/", "/app.js", "/app.css", "/api/sessions", "/api/events", "/no/such/thing"}) {
+        for (String path : new String[] {"/", "/app.js", "/app.css", "/api/sessions", "/api/stats", "/api/events", "/no/such/thing"}) {
             RawHttp.Response r = get(path);
             assertEquals(401, r.status(), path);
             assertTrue(r.body().contains("not logged in"), path + ": " + r.body());
@@ -175,6 +175,11 @@ class WebSecurityTest {
         assertTrue(Json.MAPPER.readTree(reply.body()).get("text").asText().contains("echo: hello web"), reply.body());
         RawHttp.Response list = get("/api/sessions", "Authorization", auth);
         assertTrue(list.body().contains("\"alias\":\"api\""), list.body());
+        RawHttp.Response stats = get("/api/stats", "Authorization", auth);
+        assertEquals(200, stats.status());
+        var used = Json.MAPPER.readTree(stats.body()).get(0);
+        assertEquals(id, used.get("id").asText(), stats.body());
+        assertTrue(used.get("rss").asLong() > 0 && used.get("processes").asInt() > 0 && used.get("ports").isArray(), stats.body());
         // the daemon's own line for what it refuses
         RawHttp.Response taken = post("/api/sessions", "{\"backend\":\"quick\",\"dir\":\"" + d.project + "\",\"alias\":\"api\"}",
                 "Content-Type", "application/json", "Authorization", auth);

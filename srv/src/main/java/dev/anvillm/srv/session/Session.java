@@ -168,7 +168,8 @@ public final class Session {
         sb.append(k).append('\t').append(v.replace('\n', ' ')).append('\n');
     }
 
-    private int restarts() {
+    /** How many times the backend was started again (by the restart policy or by request). */
+    public int restarts() {
         synchronized (history) {
             return (int) history.stream().filter(h -> h.contains(" restarted")).count();
         }

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 /** Facts about processes that ProcessHandle gets wrong for supervision. */
 public final class Processes {
     /** Fields of /proc/pid/stat, numbered as proc(5) numbers them. */
-    static final int STATE = 3, PPID = 4, SESSION = 6;
+    static final int STATE = 3, PPID = 4, SESSION = 6, UTIME = 14, STIME = 15, CUTIME = 16, CSTIME = 17;
 
     private Processes() {}
 

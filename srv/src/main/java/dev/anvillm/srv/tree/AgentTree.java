@@ -7,15 +7,18 @@ import dev.anvillm.ninep.tree.File;
 import dev.anvillm.srv.session.EventBus;
 import dev.anvillm.srv.session.Session;
 import dev.anvillm.srv.session.Sessions;
+import dev.anvillm.srv.supervise.Resources;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
- * The root of {@code agent/} (SPEC §4): {@code ctl list events backends}, then one directory per
+ * The root of {@code agent/} (SPEC §4): {@code ctl list events backends stats}, then one directory per
  * session, reachable by id and by alias. A declaration: what each file does lives in the
  * registry, the sessions and the event bus.
  */
@@ -23,6 +26,7 @@ public final class AgentTree {
     private final Dir root;
     private final Sessions sessions;
     private final Path tmuxSocket;
+    private final Resources resources = new Resources();
     /** One directory per session for its whole life, so its qid paths stay stable. */
     private final Map<String, Dir> dirs = new ConcurrentHashMap<>();
 
@@ -40,7 +44,9 @@ public final class AgentTree {
             public List<? extends Entry> list(Fid fid) {
                 List<Entry> out = new ArrayList<>();
                 for (Session s : sessions.list()) out.add(dir(s));
-                dirs.keySet().retainAll(sessions.list().stream().map(Session::id).toList());
+                Set<String> ids = sessions.list().stream().map(Session::id).collect(Collectors.toSet());
+                dirs.keySet().retainAll(ids);
+                resources.keepOnly(ids);
                 return out;
             }
         });
@@ -48,11 +54,12 @@ public final class AgentTree {
         root.add(File.text("list", sessions::listText));
         root.add(new File("events", 0444, new EventsFile(events, this::states)));
         root.add(File.text("backends", sessions.backends()::describe));
+        root.add(new File("stats", 0444, new SnapshotFile("stats", () -> Stats.all(sessions.list(), resources))));
     }
 
     private Dir dir(Session s) {
         return dirs.computeIfAbsent(s.id(), id -> {
-            Dir d = SessionDir.build(s, sessions, tmuxSocket);
+            Dir d = SessionDir.build(s, sessions, tmuxSocket, resources);
             root.adopt(d);
             return d;
         });

@@ -11,6 +11,7 @@ import dev.anvillm.srv.session.Session;
 import dev.anvillm.srv.session.SessionException;
 import dev.anvillm.srv.session.Sessions;
 import dev.anvillm.srv.session.TextLog;
+import dev.anvillm.srv.supervise.Resources;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,7 @@ import java.util.List;
 public final class SessionDir {
     private SessionDir() {}
 
-    public static Dir build(Session s, Sessions sessions, Path tmuxSocket) {
+    public static Dir build(Session s, Sessions sessions, Path tmuxSocket, Resources resources) {
         Dir d = new Dir(s.id(), 0555, null);
         d.add(File.control("ctl", (fid, line) -> {
             command(s, sessions, line);
@@ -74,7 +75,8 @@ public final class SessionDir {
         d.add(File.text("cwd", () -> s.cwd() + "\n"));
         d.add(File.text("backend", () -> s.backend().name() + "\n"));
         d.add(File.text("info", () -> s.info(tmuxSocket)));
-        d.add(new File("screen", 0444, new ScreenFile(s)));
+        d.add(new File("screen", 0444, new SnapshotFile("screen " + s.id(), s::screen)));
+        d.add(new File("stats", 0444, new SnapshotFile("stats " + s.id(), () -> Stats.file(s, resources))));
         return d;
     }
 
@@ -148,38 +150,12 @@ public final class SessionDir {
         }
     }
 
-    /**
-     * The visible pane: a read at offset 0 captures it afresh (tmux runs on a virtual thread, not
-     * on the event loop); later offsets of the same fid read that capture.
-     */
-    private record ScreenFile(Session s) implements File.Behavior {
-        @Override
-        public void read(Fid fid, ReadRequest r) {
-            if (readSnapshot(fid, r)) return;
-            Thread.ofVirtual().name("screen " + s.id()).start(() -> takeSnapshot(fid, r, s.screen().getBytes(StandardCharsets.UTF_8)));
-        }
-    }
-
-    /** A read past offset 0 of a fid that took a snapshot reads that snapshot; true when it did. */
-    private static boolean readSnapshot(Fid fid, ReadRequest r) {
-        byte[] snap = fid.aux();
-        if (r.offset() == 0 || snap == null) return false;
-        r.respondFrom(snap);
-        return true;
-    }
-
-    /** Keeps {@code b} as the fid's snapshot (later offsets read it) and answers from it. */
-    private static void takeSnapshot(Fid fid, ReadRequest r, byte[] b) {
-        fid.aux(b);
-        r.respondFrom(b);
-    }
-
     /** The last reply; a read from offset 0 waits while a prompt is queued or running. */
     private record ReplyFile(Session s) implements File.Behavior {
         @Override
         public void read(Fid fid, ReadRequest r) {
-            if (readSnapshot(fid, r)) return;
-            Runnable forget = s.whenQuiet(reply -> takeSnapshot(fid, r,
+            if (SnapshotFile.readSnapshot(fid, r)) return;
+            Runnable forget = s.whenQuiet(reply -> SnapshotFile.takeSnapshot(fid, r,
                     reply.isEmpty() ? new byte[0] : (reply.endsWith("\n") ? reply : reply + "\n").getBytes(StandardCharsets.UTF_8)));
             r.onCancel(forget);
         }
