@@ -1,5 +1,6 @@
 package dev.anvillm.tui;
 
+import dev.anvillm.ninep.cli.JsonText;
 import dev.anvillm.client.AgentClient;
 import dev.anvillm.client.ClientException;
 import dev.anvillm.client.Stats;
@@ -97,9 +98,9 @@ public final class Ps implements Callable<Integer> {
         for (int i = 0; i < stats.size(); i++) {
             Stats s = stats.get(i);
             sb.append(i == 0 ? "\n  " : ",\n  ").append('{')
-                    .append("\"id\":").append(str(s.id()))
-                    .append(",\"alias\":").append(s.alias() == null ? "null" : str(s.alias()))
-                    .append(",\"state\":").append(str(s.state().word()))
+                    .append("\"id\":").append(JsonText.string(s.id()))
+                    .append(",\"alias\":").append(s.alias() == null ? "null" : JsonText.string(s.alias()))
+                    .append(",\"state\":").append(JsonText.string(s.state().word()))
                     .append(",\"cpu\":").append(String.format(Locale.ROOT, "%.1f", s.cpu()))
                     .append(",\"rss\":").append(s.rss())
                     .append(",\"pss\":").append(s.pss() < 0 ? "null" : Long.toString(s.pss()))
@@ -108,29 +109,10 @@ public final class Ps implements Callable<Integer> {
                     .append(",\"restarts\":").append(s.restarts())
                     .append(",\"processes\":").append(s.processes())
                     .append(",\"ports\":[")
-                    .append(s.ports().stream().map(p -> "{\"address\":" + str(p.address()) + ",\"port\":" + p.port() + ",\"exposed\":" + p.exposed() + "}")
+                    .append(s.ports().stream().map(p -> "{\"address\":" + JsonText.string(p.address()) + ",\"port\":" + p.port() + ",\"exposed\":" + p.exposed() + "}")
                             .collect(Collectors.joining(",")))
                     .append("]}");
         }
         return sb.append(stats.isEmpty() ? "]\n" : "\n]\n").toString();
-    }
-
-    /** A JSON string: quotes, backslashes and control characters escaped. */
-    static String str(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\t' -> sb.append("\\t");
-                case '\r' -> sb.append("\\r");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

@@ -1,5 +1,6 @@
 package dev.anvillm.srv.namespace;
 
+import dev.anvillm.ninep.cli.JsonText;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -25,14 +26,14 @@ public record Status(boolean running, long pid, Path namespace, Path socket, Pat
     public String json() {
         StringBuilder b = new StringBuilder("{\"running\":").append(running);
         if (running) b.append(",\"pid\":").append(pid);
-        b.append(",\"namespace\":").append(quote(namespace.toString()));
-        b.append(",\"socket\":").append(quote(socket.toString()));
-        b.append(",\"log\":").append(quote(log.toString()));
+        b.append(",\"namespace\":").append(JsonText.string(namespace.toString()));
+        b.append(",\"socket\":").append(JsonText.string(socket.toString()));
+        b.append(",\"log\":").append(JsonText.string(log.toString()));
         if (running) {
             b.append(",\"uptime_seconds\":").append(uptime.toSeconds());
             b.append(",\"sessions\":").append(sessions);
         } else {
-            b.append(",\"problem\":").append(quote(problem));
+            b.append(",\"problem\":").append(JsonText.string(problem));
         }
         return b.append('}').toString();
     }
@@ -43,23 +44,5 @@ public record Status(boolean running, long pid, Path namespace, Path socket, Pat
         if (s < 3600) return String.format("%dm%02ds", s / 60, s % 60);
         if (s < 86400) return String.format("%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60);
         return String.format("%dd%02dh%02dm", s / 86400, s / 3600 % 24, s / 60 % 60);
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                case '\r' -> b.append("\\r");
-                default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }
