@@ -107,6 +107,14 @@ class DiskFullTest {
         a.write(id + "/in", "b\n");
         a.write(id + "/in", "c\n");
         assertEquals("2", info(a, id, "queued"));
+        // the running prompt's file leaves the disk once its turn is seen to start (its hook): wait
+        // for that, or its removal would free room on the full disk for the prompt that must not fit
+        Path queue = sessionDir(ns, id).resolve("queue");
+        await("only the two queued prompts on disk", () -> {
+            try (var files = Files.list(queue)) {
+                return files.filter(f -> f.toString().endsWith(".prompt")).count() == 2;
+            }
+        }, () -> a.read(id + "/info"));
 
         try (Freezer frozen = new Freezer("anvillm-diskfull")) {
             // the backend holds still (no hook events) while the disk is full
