@@ -1,5 +1,6 @@
 package dev.anvillm.srv;
 
+import dev.anvillm.srv.host.SdNotify;
 import dev.anvillm.srv.namespace.Daemon;
 import dev.anvillm.srv.namespace.DaemonControl;
 import dev.anvillm.srv.namespace.Failure;
@@ -82,8 +83,11 @@ public final class Anvilsrv implements Callable<Integer> {
         public Integer call() throws Failure, InterruptedException {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
             Daemon daemon = Daemon.start(locations());
+            // under a systemd Type=notify unit: ready now that the socket answers (no-op elsewhere)
+            tellSystemd("READY=1\nMAINPID=" + daemon.pid() + "\nSTATUS=listening on " + daemon.locations().socket());
             // Logging may already be shut down when the hook runs, hence the plain stderr line.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                tellSystemd("STOPPING=1");
                 daemon.close();
                 System.err.println(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"))
                         + " INFO anvilsrv: stopped (pid " + daemon.pid() + ")");
@@ -91,6 +95,12 @@ public final class Anvilsrv implements Callable<Integer> {
             daemon.awaitClose();
             return 0;
         }
+    }
+
+    /** Tells systemd (through $NOTIFY_SOCKET) how the daemon is; a failure is logged, never fatal. */
+    private static void tellSystemd(String state) {
+        String failed = SdNotify.notify(state);
+        if (failed != null) System.err.println("anvilsrv: cannot notify systemd: " + failed);
     }
 
     @Command(name = "stop", description = "Ask the daemon to exit and wait until it has. Sessions keep running in tmux.")
