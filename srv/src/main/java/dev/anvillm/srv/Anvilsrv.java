@@ -32,6 +32,11 @@ public final class Anvilsrv implements Callable<Integer> {
     }
 
     static int run(String[] args) {
+        // What launchers and services run, bare, skips picocli: its classes are Java 5 bytecode,
+        // which the AOT cache cannot hold linked, and loading and verifying them is the biggest
+        // single cost of a start (both JVMs of anvilsrv start: the command, then the daemon).
+        if (args.length == 1 && args[0].equals("start")) return bare(new Start());
+        if (args.length == 1 && args[0].equals("fgstart")) return bare(new Fgstart());
         CommandLine cl = new CommandLine(new Anvilsrv());
         cl.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();
@@ -46,6 +51,16 @@ public final class Anvilsrv implements Callable<Integer> {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** A command with its defaults, its failures said as picocli's handler says them. */
+    private static int bare(Callable<Integer> command) {
+        try {
+            return command.call();
+        } catch (Exception e) {
+            System.err.println(e instanceof Failure ? e.getMessage() : "anvilsrv: " + describe(e));
+            return 1;
+        }
     }
 
     private static String describe(Throwable e) {
@@ -66,7 +81,7 @@ public final class Anvilsrv implements Callable<Integer> {
     @Command(name = "start", description = "Start the daemon in the background; return once its socket answers.")
     static final class Start implements Callable<Integer> {
         @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS", description = "How long to wait for the socket to answer (default ${DEFAULT-VALUE}).")
-        int timeout;
+        int timeout = 30;
 
         @Override
         public Integer call() throws Failure {
