@@ -1,5 +1,6 @@
 package dev.anvillm.srv;
 
+import dev.anvillm.srv.host.SdNotify;
 import dev.anvillm.srv.namespace.Daemon;
 import dev.anvillm.srv.namespace.DaemonControl;
 import dev.anvillm.srv.namespace.Failure;
@@ -31,6 +32,11 @@ public final class Anvilsrv implements Callable<Integer> {
     }
 
     static int run(String[] args) {
+        // What launchers and services run, bare, skips picocli: its classes are Java 5 bytecode,
+        // which the AOT cache cannot hold linked, and loading and verifying them is the biggest
+        // single cost of a start (both JVMs of anvilsrv start: the command, then the daemon).
+        if (args.length == 1 && args[0].equals("start")) return bare(new Start());
+        if (args.length == 1 && args[0].equals("fgstart")) return bare(new Fgstart());
         CommandLine cl = new CommandLine(new Anvilsrv());
         cl.setParameterExceptionHandler((e, a) -> {
             PrintWriter err = e.getCommandLine().getErr();
@@ -45,6 +51,16 @@ public final class Anvilsrv implements Callable<Integer> {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** A command with its defaults, its failures said as picocli's handler says them. */
+    private static int bare(Callable<Integer> command) {
+        try {
+            return command.call();
+        } catch (Exception e) {
+            System.err.println(e instanceof Failure ? e.getMessage() : "anvilsrv: " + describe(e));
+            return 1;
+        }
     }
 
     private static String describe(Throwable e) {
@@ -65,7 +81,7 @@ public final class Anvilsrv implements Callable<Integer> {
     @Command(name = "start", description = "Start the daemon in the background; return once its socket answers.")
     static final class Start implements Callable<Integer> {
         @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS", description = "How long to wait for the socket to answer (default ${DEFAULT-VALUE}).")
-        int timeout;
+        int timeout = 30;
 
         @Override
         public Integer call() throws Failure {
@@ -82,8 +98,11 @@ public final class Anvilsrv implements Callable<Integer> {
         public Integer call() throws Failure, InterruptedException {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
             Daemon daemon = Daemon.start(locations());
+            // under a systemd Type=notify unit: ready now that the socket answers (no-op elsewhere)
+            tellSystemd("READY=1\nMAINPID=" + daemon.pid() + "\nSTATUS=listening on " + daemon.locations().socket());
             // Logging may already be shut down when the hook runs, hence the plain stderr line.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                tellSystemd("STOPPING=1");
                 daemon.close();
                 System.err.println(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"))
                         + " INFO anvilsrv: stopped (pid " + daemon.pid() + ")");
@@ -91,6 +110,12 @@ public final class Anvilsrv implements Callable<Integer> {
             daemon.awaitClose();
             return 0;
         }
+    }
+
+    /** Tells systemd (through $NOTIFY_SOCKET) how the daemon is; a failure is logged, never fatal. */
+    private static void tellSystemd(String state) {
+        String failed = SdNotify.notify(state);
+        if (failed != null) System.err.println("anvilsrv: cannot notify systemd: " + failed);
     }
 
     @Command(name = "stop", description = "Ask the daemon to exit and wait until it has. Sessions keep running in tmux.")

@@ -108,6 +108,13 @@ public final class Daemon implements AutoCloseable {
             Sessions sessions = new Sessions(backends, svc);
             sessions.restore();
             timers.scheduleWithFixedDelay(sessions::sweep, 5, 5, TimeUnit.SECONDS);
+            AgentTree tree = new AgentTree(sessions, events, loc.home(), svc.tmux().socket());
+            Node agentRoot = AgentView.root(tree.root());
+            NinepServer server = NinepServer.start(loc.socket(),
+                    (principal, uname, aname) -> principal instanceof Principal.Agent ? agentRoot : tree.root(),
+                    new PeerCheck(uid, sessions::pids), ServerLimits.DEFAULT);
+            // after the socket answers: a training run is a JVM of its own, which would take the
+            // CPU from the start it is not needed for (anvilsrv start's budget, bin/bench start)
             List<Thread> preparing = new java.util.concurrent.CopyOnWriteArrayList<>();
             preparing.add(Thread.ofVirtual().name("sandbox-prepare").start(() -> {
                 try {
@@ -117,11 +124,6 @@ public final class Daemon implements AutoCloseable {
                 }
                 spares.start(); // after the restore, so the sessions come back first
             }));
-            AgentTree tree = new AgentTree(sessions, events, loc.home(), svc.tmux().socket());
-            Node agentRoot = AgentView.root(tree.root());
-            NinepServer server = NinepServer.start(loc.socket(),
-                    (principal, uname, aname) -> principal instanceof Principal.Agent ? agentRoot : tree.root(),
-                    new PeerCheck(uid, sessions::pids), ServerLimits.DEFAULT);
             preparing.add(Thread.ofVirtual().name("9p-prepare").start(() -> prepareNinep(sandbox))); // trains against the socket, so after it answers
             Daemon d = new Daemon(loc, pidFile, server, events, sessions, timers, exits, hooks, spares, preparing);
             LOG.log(System.Logger.Level.INFO, "listening on {0} (pid {1}, state {2}, {3} sessions)", loc.socket(), String.valueOf(d.pid), loc.stateDir(), sessions.size());

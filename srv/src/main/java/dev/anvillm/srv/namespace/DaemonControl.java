@@ -63,7 +63,8 @@ public final class DaemonControl {
                 if (PidFile.read(loc.pidFile()).equals(OptionalLong.of(p.pid())) && Probe.answers(loc.socket(), Duration.ofSeconds(1))) {
                     return p.pid();
                 }
-                if (p.waitFor(50, TimeUnit.MILLISECONDS)) continue;
+                // looked at every 10 ms: the wait is part of every start (bin/bench start)
+                if (p.waitFor(10, TimeUnit.MILLISECONDS)) continue;
                 if (System.nanoTime() > deadline) {
                     p.destroy();
                     throw new Failure("anvilsrv: the daemon did not answer on " + loc.socket() + " within " + timeout.toSeconds()

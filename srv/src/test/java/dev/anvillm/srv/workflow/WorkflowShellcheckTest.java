@@ -13,7 +13,10 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The workflow scripts pass shellcheck (bin/test installs it), following what they source. */
+/**
+ * The workflow scripts pass shellcheck (bin/test installs it), following what they source; so do
+ * bin/install and the runit service's scripts (services/runit).
+ */
 class WorkflowShellcheckTest {
     @Test
     void everyWorkflowScriptAndItsLibraryIsShellcheckClean() throws Exception {
@@ -23,6 +26,7 @@ class WorkflowShellcheckTest {
             all.filter(Files::isRegularFile).map(p -> home.relativize(p).toString()).sorted().forEach(files::add);
         }
         assertTrue(files.containsAll(List.of("scripts/DevReview", "scripts/DevReviewQA", "scripts/Planning", "scripts/lib/workflow.sh")), files.toString());
+        files.addAll(List.of("bin/install", "services/runit/anvilsrv/run", "services/runit/anvilsrv/finish", "services/runit/anvilsrv/log/run"));
         List<String> cmd = new ArrayList<>(List.of("shellcheck", "-x"));
         cmd.addAll(files);
         Process p;
