@@ -90,7 +90,8 @@ class AssistTest {
         daemon.client.alias(b, "dev");
         FakeAcme.Window w = startAssist();
         assertTrue(w.tag().contains(Assist.TAG), w.tag());
-        awaitBody(w, "both sessions", () -> w.body().contains(a) && w.body().contains(b + "  quick    idle      dev"));
+        // a row shows "?" for the backend until its backend file has been read: wait for both whole
+        awaitBody(w, "both sessions", () -> w.body().contains(a + "  quick    idle      -") && w.body().contains(b + "  quick    idle      dev"));
         List<String> lines = w.body().lines().toList();
         assertTrue(lines.get(0).startsWith("Backends:") && lines.get(0).contains(" Quick") && lines.get(0).contains(" Slow"), lines.get(0));
         int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("ID")).findFirst().orElseThrow());
