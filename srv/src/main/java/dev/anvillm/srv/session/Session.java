@@ -75,9 +75,7 @@ public final class Session {
     /** What the screen says (dev.anvillm.srv.detect.ScreenReading), on this actor. */
     private final ScreenReading screenReading;
     private boolean sessionStarted;
-    /** A dialog came up before the backend was ever ready (a first run): {@link #attention} says what. */
-    private boolean startupDialog;
-    /** What a human must do before the session can go on (a first-run dialog), or null. */
+    /** What a human must do before the session can go on (a dialog came up before the backend was ever ready), or null. */
     private volatile String attention;
     private long lastHookMs;
     private volatile long lastLookMs;
@@ -559,7 +557,7 @@ public final class Session {
             case "SessionStart" -> {
                 sessionStarted = true;
                 // past its first-run dialog, the CLI has started its session
-                if (startupDialog && state == State.WAITING && !replaying) dialogAnswered();
+                if (attention != null && state == State.WAITING && !replaying) dialogAnswered();
                 // the hook can come before the input box is drawn: ready once the screen agrees
                 else if (state == State.STARTING) recheckReady(40, lifecycle.launchSeq());
             }
@@ -592,7 +590,6 @@ public final class Session {
      * that attaches; no start-up deadline runs out meanwhile.
      */
     private void firstRunDialog(String screenTail) {
-        startupDialog = true;
         String attach = String.join(" ", svc.tmux().attachCommand(id));
         attention = "a dialog needs a human before it can start: " + screenTail + "; answer it in its window: anvillm attach " + id + " (or " + attach + ")";
         logEvent("waiting: " + attention);
@@ -600,7 +597,6 @@ public final class Session {
     }
 
     private void dialogAnswered() {
-        startupDialog = false;
         attention = null;
         logEvent("the first-run dialog was answered; starting");
         setState(State.STARTING);
@@ -610,7 +606,6 @@ public final class Session {
 
     private void ready() {
         lifecycle.ready();
-        startupDialog = false;
         attention = null;
         setState(State.IDLE);
         delivery.kick();
@@ -638,7 +633,7 @@ public final class Session {
         }
         ScreenReading.Verdict v = screenReading.read(screen, now, force, state, sessionStarted, lastHookMs);
         if (v.againInMs() >= 0) lookIn(v.againInMs()); // no output may come to say it stayed so
-        if (startupDialog && state == State.WAITING && !screenReading.waitingShown(screen)) {
+        if (attention != null && state == State.WAITING && !screenReading.waitingShown(screen)) {
             // the human answered the first-run dialog: the backend goes on starting
             dialogAnswered();
             return;
@@ -735,7 +730,6 @@ public final class Session {
             svc.hooks().watch(run, () -> actor.execute(Session.this::pollHooks));
             delivery.launched();
             sessionStarted = false;
-            startupDialog = false;
             attention = null;
         }
 

@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledFuture;
  * readers of the tree call from anywhere.
  */
 public final class Lifecycle {
+    private static final System.Logger LOG = System.getLogger("anvilsrv");
     public static final String STARTED_BY_REQUEST = "started by request";
     public static final String RESTARTED_BY_REQUEST = "restarted by request";
     public static final String RESTARTED_FRESH = "restarted with a fresh conversation";
@@ -331,7 +332,7 @@ public final class Lifecycle {
         Exit exit = Exit.of(pane, where);
         String how = exit.how();
         if (pane != null && !pane.dead()) {
-            System.getLogger("anvilsrv").log(System.Logger.Level.WARNING, "session {0}: pid {1} reported gone, but its pane (pid {2}) is not dead; running: {3}",
+            LOG.log(System.Logger.Level.WARNING, "session {0}: pid {1} reported gone, but its pane (pid {2}) is not dead; running: {3}",
                     id, String.valueOf(pid), String.valueOf(pane.pid()), String.valueOf(Processes.running(pid)));
         }
         lastExit = how + " at " + Instant.now();
