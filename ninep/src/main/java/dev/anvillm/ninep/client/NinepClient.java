@@ -249,7 +249,7 @@ public final class NinepClient implements AutoCloseable {
                 return CompletableFuture.failedFuture(new NinepException("too many requests in flight"));
             }
             tagsInUse.set(tag);
-            p = new Pending(withTag(request, tag), -1);
+            p = new Pending(request.withTag(tag), -1);
             pending.put(tag, p);
         }
         p.future.whenComplete((r, t) -> {
@@ -449,18 +449,18 @@ public final class NinepClient implements AutoCloseable {
         Message m = readFrame(ch, o.msize());
         if (m == null) throw new NinepException("version: connection closed by server");
         o.trace().received(m);
-        return switch (m) {
-            case Rversion rv when rv.tag() == Message.NOTAG -> {
-                if (!rv.version().equals(VERSION)) {
-                    throw new NinepException("version: server answered '" + rv.version() + "', not " + VERSION);
-                }
-                long offered = Integer.toUnsignedLong(rv.msize());
-                if (offered <= Codec.IOHDRSZ) throw new NinepException("version: server msize " + offered + " is too small");
-                yield (int) Math.min(offered, o.msize());
+        // if, not a pattern switch: this runs once per process, and a switch's bootstrap costs
+        // a one-shot 9p call about 10 ms
+        if (m instanceof Rversion rv && rv.tag() == Message.NOTAG) {
+            if (!rv.version().equals(VERSION)) {
+                throw new NinepException("version: server answered '" + rv.version() + "', not " + VERSION);
             }
-            case Rerror e -> throw new RerrorException(e.ename());
-            default -> throw new NinepException("version: server answered Tversion with " + name(m));
-        };
+            long offered = Integer.toUnsignedLong(rv.msize());
+            if (offered <= Codec.IOHDRSZ) throw new NinepException("version: server msize " + offered + " is too small");
+            return (int) Math.min(offered, o.msize());
+        }
+        if (m instanceof Rerror e) throw new RerrorException(e.ename());
+        throw new NinepException("version: server answered Tversion with " + name(m));
     }
 
     /** One whole frame, or null at a clean end of stream. */
@@ -492,24 +492,6 @@ public final class NinepClient implements AutoCloseable {
             start = false;
         }
         return true;
-    }
-
-    private static Message.T withTag(Message.T m, int tag) {
-        return switch (m) {
-            case Tversion v -> new Tversion(tag, v.msize(), v.version());
-            case Tauth a -> new Tauth(tag, a.afid(), a.uname(), a.aname());
-            case Tattach a -> new Tattach(tag, a.fid(), a.afid(), a.uname(), a.aname());
-            case Tflush f -> new Tflush(tag, f.oldtag());
-            case Twalk w -> new Twalk(tag, w.fid(), w.newfid(), w.names());
-            case Topen o -> new Topen(tag, o.fid(), o.mode());
-            case Tcreate c -> new Tcreate(tag, c.fid(), c.name(), c.perm(), c.mode());
-            case Tread r -> new Tread(tag, r.fid(), r.offset(), r.count());
-            case Twrite w -> new Twrite(tag, w.fid(), w.offset(), w.data());
-            case Tclunk c -> new Tclunk(tag, c.fid());
-            case Tremove r -> new Tremove(tag, r.fid());
-            case Tstat s -> new Tstat(tag, s.fid());
-            case Twstat s -> new Twstat(tag, s.fid(), s.stat());
-        };
     }
 
     static String name(Message m) {

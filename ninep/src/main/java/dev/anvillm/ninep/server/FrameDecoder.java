@@ -33,7 +33,8 @@ final class FrameDecoder extends ByteToMessageDecoder {
             return;
         }
         if (in.readableBytes() < size) return;
-        ByteBuf frame = in.readSlice((int) size);
+        byte[] frame = new byte[(int) size];
+        in.readBytes(frame);
         try {
             out.add(Codec.decode(frame));
         } catch (DecodeException e) {

@@ -141,7 +141,7 @@ public final class NinepServer implements AutoCloseable {
         ch.pipeline().addLast("encoder", new MessageToByteEncoder<Message>(Message.class) {
             @Override
             protected void encode(ChannelHandlerContext ctx, Message msg, ByteBuf out) {
-                Codec.encode(msg, out);
+                out.writeBytes(Codec.encode(msg));
             }
         });
         ch.pipeline().addLast("9p", conn);

@@ -1,12 +1,11 @@
 package dev.anvillm.ninep.proto;
 
 import dev.anvillm.ninep.proto.Message.*;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -116,7 +115,7 @@ class CodecRoundTripTest {
     void dontTouchStatIsAllOnesWithEmptyStrings() throws DecodeException {
         byte[] entry = Codec.encodeStat(Stat.dontTouch());
         assertEquals("2f 00 " + "ff ".repeat(2 + 4 + 13 + 4 + 4 + 4 + 8) + "00 00 00 00 00 00 00 00", hex(entry));
-        assertEquals(Stat.dontTouch(), Codec.decodeStat(Unpooled.wrappedBuffer(entry)));
+        assertEquals(List.of(Stat.dontTouch()), Codec.decodeStats(entry));
     }
 
     // ---- other edges -------------------------------------------------------------------------
@@ -130,16 +129,9 @@ class CodecRoundTripTest {
     }
 
     @Test
-    void stringTooLongForItsSizeFieldIsRefusedAndTheBufferLeftAsItWas() {
-        ByteBuf out = Unpooled.buffer();
-        Codec.encode(new Rflush(3), out);
-        int before = out.writerIndex();
-
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> Codec.encode(new Rerror(0, "x".repeat(65536)), out));
+    void stringTooLongForItsSizeFieldIsRefused() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Codec.encode(new Rerror(0, "x".repeat(65536))));
         assertTrue(e.getMessage().contains("65536 bytes"), e.getMessage());
-        assertEquals(before, out.writerIndex());
-        out.release();
     }
 
     @Test
@@ -162,26 +154,12 @@ class CodecRoundTripTest {
     @Test
     void directoryReadOfSeveralEntriesDecodesEachEntry() throws DecodeException {
         List<Stat> entries = List.of(SampleMessages.fullStat(), SampleMessages.plainFile(), Stat.dontTouch());
-        ByteBuf data = Unpooled.buffer();
-        for (Stat s : entries) Codec.putStat(data, s);
-        byte[] bytes = new byte[data.readableBytes()];
-        data.readBytes(bytes);
-        data.release();
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        for (Stat s : entries) data.writeBytes(Codec.encodeStat(s));
+        byte[] bytes = data.toByteArray();
 
         assertEquals(entries.stream().mapToInt(Stat::wireSize).sum(), bytes.length);
         assertEquals(entries, Codec.decodeStats(bytes));
-    }
-
-    @Test
-    void decodeTakesAFrameFromTheReaderIndexAndConsumesAllOfIt() throws DecodeException {
-        ByteBuf buf = Unpooled.buffer();
-        buf.writeBytes(new byte[] {1, 2, 3});
-        Codec.encode(new Tclunk(5, 9), buf);
-        buf.skipBytes(3);
-
-        assertEquals(new Tclunk(5, 9), Codec.decode(buf));
-        assertFalse(buf.isReadable());
-        buf.release();
     }
 
     private static void assertLayout(Message m, String spacedHex) throws DecodeException {

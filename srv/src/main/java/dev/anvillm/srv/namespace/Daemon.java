@@ -79,6 +79,7 @@ public final class Daemon implements AutoCloseable {
      * {@code anvilsrv already running (pid N)} when a live daemon has the namespace.
      */
     public static Daemon start(Locations loc) throws Failure {
+        long t0 = System.nanoTime();
         NamespaceDir.prepare(loc.namespaceDir());
         createPrivateDirs(loc.stateDir());
         PidFile pidFile = takePidFile(loc);
@@ -106,7 +107,9 @@ public final class Daemon implements AutoCloseable {
             SessionServices svc = new SessionServices(tmux, new SessionStore(loc.stateDir()),
                     new Launcher(env, loc.namespaceDir(), uid == 0), sandbox, spares, exits, hooks, timers, events::publish, restart);
             Sessions sessions = new Sessions(backends, svc);
+            long t1 = System.nanoTime();
             sessions.restore();
+            long t2 = System.nanoTime();
             timers.scheduleWithFixedDelay(sessions::sweep, 5, 5, TimeUnit.SECONDS);
             AgentTree tree = new AgentTree(sessions, events, loc.home(), svc.tmux().socket());
             Node agentRoot = AgentView.root(tree.root());
@@ -126,7 +129,10 @@ public final class Daemon implements AutoCloseable {
             }));
             preparing.add(Thread.ofVirtual().name("9p-prepare").start(() -> prepareNinep(sandbox))); // trains against the socket, so after it answers
             Daemon d = new Daemon(loc, pidFile, server, events, sessions, timers, exits, hooks, spares, preparing);
-            LOG.log(System.Logger.Level.INFO, "listening on {0} (pid {1}, state {2}, {3} sessions)", loc.socket(), String.valueOf(d.pid), loc.stateDir(), sessions.size());
+            long t3 = System.nanoTime();
+            LOG.log(System.Logger.Level.INFO, "listening on {0} (pid {1}, state {2}, {3} sessions; set-up {4} ms, restore {5} ms, socket {6} ms)",
+                    loc.socket(), String.valueOf(d.pid), loc.stateDir(), sessions.size(),
+                    String.valueOf((t1 - t0) / 1_000_000), String.valueOf((t2 - t1) / 1_000_000), String.valueOf((t3 - t2) / 1_000_000));
             return d;
         } catch (Failure | RuntimeException e) {
             closeQuietly(pidFile);

@@ -43,12 +43,12 @@ import java.util.zip.ZipFile;
 final class NinepTool {
     private static final System.Logger LOG = System.getLogger("anvilsrv");
     static final String MAIN = "dev.anvillm.ninep.cli.NinepCommand";
-    /** What {@code 9p} loads: the command, the client, the codec, and Netty's buffers. */
+    /** What {@code 9p} loads: the command, the client and the codec (no Netty: that is the server's). */
     private static final List<String> PACKAGES = List.of("dev/anvillm/ninep/cli/", "dev/anvillm/ninep/client/",
-            "dev/anvillm/ninep/proto/", "io/netty/buffer/", "io/netty/util/");
+            "dev/anvillm/ninep/proto/");
     /** Short-lived: C1 only, serial GC, small, no hsperfdata in /tmp, no JVM chatter on the agent's terminal. */
     private static final List<String> JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
-            "-Xms8m", "-Xmx64m", "-Xss512k", "--sun-misc-unsafe-memory-access=allow", "-Xlog:disable", "-Xlog:all=off");
+            "-Xms8m", "-Xmx64m", "-Xss512k", "-Xlog:disable", "-Xlog:all=off");
 
     private final Path dir;
     private final Path java;
