@@ -160,6 +160,13 @@ class InstalledTest {
             Path project = Files.createDirectories(dir.resolve("drive/project"));
             Result r = cmd(ns, null, "anvilsrv", "start");
             assertEquals(0, r.exit(), r.out());
+            // the installed start's JVM is the daemon itself: it names its own pid, and a second
+            // start says one already runs and leaves it be
+            assertEquals("anvilsrv started (pid " + daemonPid(ns) + ") on " + ns.socket() + "\n", r.out());
+            Result twice = cmd(ns, null, "anvilsrv", "start");
+            assertEquals(1, twice.exit(), twice.out());
+            assertEquals("anvilsrv already running (pid " + daemonPid(ns) + ")\n", twice.out());
+            assertTrue(cmd(ns, null, "anvilsrv", "status").out().contains("anvilsrv running"));
             r = cmd(ns, "new sh " + project + " alias=inst\n", "anvillm", "9p", "write", "agent/ctl");
             assertEquals(0, r.exit(), r.out());
             await("the sh session idle", () -> read(ns, "agent/inst/state").equals("idle\n"));

@@ -84,8 +84,13 @@ public final class Anvilsrv implements Callable<Integer> {
         int timeout = 30;
 
         @Override
-        public Integer call() throws Failure {
+        public Integer call() throws Failure, InterruptedException {
             Locations loc = locations();
+            if ("1".equals(System.getenv(IN_PLACE))) {
+                // an installed launcher's start: this JVM is the daemon (see DaemonControl.startInPlace)
+                logFormat();
+                return serve(new DaemonControl(loc).startInPlace(Duration.ofSeconds(timeout)));
+            }
             long pid = new DaemonControl(loc).start(Duration.ofSeconds(timeout));
             System.out.println("anvilsrv started (pid " + pid + ") on " + loc.socket());
             return 0;
@@ -96,20 +101,35 @@ public final class Anvilsrv implements Callable<Integer> {
     static final class Fgstart implements Callable<Integer> {
         @Override
         public Integer call() throws Failure, InterruptedException {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
-            Daemon daemon = Daemon.start(locations());
-            // under a systemd Type=notify unit: ready now that the socket answers (no-op elsewhere)
-            tellSystemd("READY=1\nMAINPID=" + daemon.pid() + "\nSTATUS=listening on " + daemon.locations().socket());
-            // Logging may already be shut down when the hook runs, hence the plain stderr line.
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                tellSystemd("STOPPING=1");
-                daemon.close();
-                System.err.println(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"))
-                        + " INFO anvilsrv: stopped (pid " + daemon.pid() + ")");
-            }, "anvilsrv-shutdown"));
-            daemon.awaitClose();
-            return 0;
+            logFormat();
+            return serve(Daemon.start(locations()));
         }
+    }
+
+    /** The daemon's log lines: date, time, level, logger, message. */
+    private static void logFormat() {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
+    }
+
+    /**
+     * Set by an installed launcher's {@code start}, which has detached the JVM and reads one line
+     * from it: the JVM then serves as the daemon itself (bin/install writes the launcher).
+     */
+    static final String IN_PLACE = "ANVILSRV_IN_PLACE";
+
+    /** Runs {@code daemon} until it closes: what fgstart does once its socket answers. */
+    private static int serve(Daemon daemon) throws InterruptedException {
+        // under a systemd Type=notify unit: ready now that the socket answers (no-op elsewhere)
+        tellSystemd("READY=1\nMAINPID=" + daemon.pid() + "\nSTATUS=listening on " + daemon.locations().socket());
+        // Logging may already be shut down when the hook runs, hence the plain stderr line.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            tellSystemd("STOPPING=1");
+            daemon.close();
+            System.err.println(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"))
+                    + " INFO anvilsrv: stopped (pid " + daemon.pid() + ")");
+        }, "anvilsrv-shutdown"));
+        daemon.awaitClose();
+        return 0;
     }
 
     /** Tells systemd (through $NOTIFY_SOCKET) how the daemon is; a failure is logged, never fatal. */

@@ -48,6 +48,15 @@ public final class NinepServer implements AutoCloseable {
     private final Channel listener;
     private final Path socket;
 
+    /**
+     * Loads the epoll transport (Netty's native library and the classes it registers): the
+     * largest part of a first {@link #start}. A daemon calls it on a thread of its own as it
+     * starts, so that happens beside its other set-up; calling it again costs nothing.
+     */
+    public static void loadTransport() {
+        Epoll.isAvailable();
+    }
+
     private NinepServer(Path socket, Attacher attacher, Access access, ServerLimits limits, int threads) throws IOException {
         this.socket = socket;
         this.attacher = attacher;

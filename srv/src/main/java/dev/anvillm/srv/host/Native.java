@@ -18,15 +18,16 @@ import java.nio.file.Path;
 public final class Native {
     public static final int ESRCH = 3, EINTR = 4, ENXIO = 6, EAGAIN = 11;
     public static final long O_WRONLY = 1, O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
-    private static final long AT_FDCWD = -100, F_SETFL = 4, S_IFIFO = 0010000;
+    public static final long O_APPEND = 02000;
+    private static final long AT_FDCWD = -100, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030, S_IFIFO = 0010000;
 
     public static final int SIGCHLD = 17;
 
-    private record Nr(long openat, long close, long write, long fcntl, long mknodat, long kill) {}
+    private record Nr(long openat, long close, long write, long fcntl, long mknodat, long kill, long dup3) {}
 
     private static final Nr NR = switch (System.getProperty("os.arch")) {
-        case "amd64", "x86_64" -> new Nr(257, 3, 1, 72, 259, 62);
-        case "aarch64" -> new Nr(56, 57, 64, 25, 33, 129);
+        case "amd64", "x86_64" -> new Nr(257, 3, 1, 72, 259, 62, 292);
+        case "aarch64" -> new Nr(56, 57, 64, 25, 33, 129, 24);
         default -> null;
     };
     public static final long SYS_PIDFD_OPEN = 434;
@@ -80,6 +81,16 @@ public final class Native {
     /** Clears O_NONBLOCK and the other status flags of {@code fd}. */
     public static int blocking(int fd) {
         return (int) call(NR.fcntl, fd, F_SETFL, 0, 0);
+    }
+
+    /** A copy of {@code fd} numbered 3 or above, closed on exec: the new fd, or {@code -errno}. */
+    public static int dupCloexec(int fd) {
+        return (int) call(NR.fcntl, fd, F_DUPFD_CLOEXEC, 3, 0);
+    }
+
+    /** Makes {@code to} a copy of {@code from} (dup3(2)), closing what {@code to} was: 0, or {@code -errno}. */
+    public static int dupOnto(int from, int to) {
+        return (int) Math.min(0, call(NR.dup3, from, to, 0, 0));
     }
 
     /** Writes all of {@code bytes}: 0, or {@code -errno}. */

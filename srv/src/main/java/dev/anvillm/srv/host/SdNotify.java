@@ -21,20 +21,23 @@ public final class SdNotify {
     /** sockaddr_un: a 2-byte family, then 108 bytes of path. */
     static final int SUN_PATH = 108;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final long ERRNO = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET = libc("socket",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle SENDTO = libc("sendto",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-
     private SdNotify() {}
 
-    @SuppressWarnings("restricted")
-    private static MethodHandle libc(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), fd, Linker.Option.captureCallState("errno"));
+    /** The two calls, linked on the first message sent: a daemon outside systemd never pays for them. */
+    private static final class Libc {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
+        static final long ERRNO = CALL_STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+        static final MethodHandle SOCKET = libc("socket",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        static final MethodHandle SENDTO = libc("sendto",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+
+        @SuppressWarnings("restricted")
+        private static MethodHandle libc(String name, FunctionDescriptor fd) {
+            return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), fd, Linker.Option.captureCallState("errno"));
+        }
     }
 
     /**
@@ -54,15 +57,15 @@ public final class SdNotify {
             MemorySegment addr = arena.allocate(2 + SUN_PATH);
             int len = sockaddr(addr, address);
             if (len < 0) return "NOTIFY_SOCKET=" + address + " is too long for a socket address";
-            MemorySegment st = arena.allocate(CALL_STATE);
-            int fd = (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-            if (fd < 0) return "socket: errno " + st.get(ValueLayout.JAVA_INT, ERRNO);
+            MemorySegment st = arena.allocate(Libc.CALL_STATE);
+            int fd = (int) Libc.SOCKET.invokeExact(st, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) return "socket: errno " + st.get(ValueLayout.JAVA_INT, Libc.ERRNO);
             try {
                 byte[] msg = state.getBytes(StandardCharsets.UTF_8);
                 MemorySegment buf = arena.allocate(Math.max(1, msg.length));
                 MemorySegment.copy(msg, 0, buf, ValueLayout.JAVA_BYTE, 0, msg.length);
-                long n = (long) SENDTO.invokeExact(st, fd, buf, (long) msg.length, MSG_NOSIGNAL, addr, len);
-                if (n < 0) return "sendto " + address + ": errno " + st.get(ValueLayout.JAVA_INT, ERRNO);
+                long n = (long) Libc.SENDTO.invokeExact(st, fd, buf, (long) msg.length, MSG_NOSIGNAL, addr, len);
+                if (n < 0) return "sendto " + address + ": errno " + st.get(ValueLayout.JAVA_INT, Libc.ERRNO);
                 return null;
             } finally {
                 Native.close(fd);

@@ -80,6 +80,10 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(Locations loc) throws Failure {
         long t0 = System.nanoTime();
+        // The two slowest first uses, Netty's epoll library and Jackson, load on threads of their
+        // own beside the set-up below, on another core (anvilsrv start's budget, bin/bench start)
+        Thread.ofPlatform().daemon().name("load-transport").start(NinepServer::loadTransport);
+        Thread.ofPlatform().daemon().name("load-json").start(SessionStore::loadCodec);
         NamespaceDir.prepare(loc.namespaceDir());
         createPrivateDirs(loc.stateDir());
         PidFile pidFile = takePidFile(loc);
@@ -116,18 +120,29 @@ public final class Daemon implements AutoCloseable {
             NinepServer server = NinepServer.start(loc.socket(),
                     (principal, uname, aname) -> principal instanceof Principal.Agent ? agentRoot : tree.root(),
                     new PeerCheck(uid, sessions::pids), ServerLimits.DEFAULT);
-            // after the socket answers: a training run is a JVM of its own, which would take the
-            // CPU from the start it is not needed for (anvilsrv start's budget, bin/bench start)
+            // A second after the socket answers: a training run is a JVM of its own and a spare
+            // launcher another, which would take the CPU from the first clients (measured: the
+            // first answer came 100 ms later with them at once; anvilsrv start waits for it)
             List<Thread> preparing = new java.util.concurrent.CopyOnWriteArrayList<>();
             preparing.add(Thread.ofVirtual().name("sandbox-prepare").start(() -> {
                 try {
+                    Thread.sleep(PREPARE_AFTER);
                     sandbox.prepare(Duration.ofMinutes(2)); // the launcher's AOT cache: faster session starts
-                } catch (IOException | InterruptedException e) {
+                } catch (InterruptedException e) {
+                    return; // closing
+                } catch (IOException e) {
                     LOG.log(System.Logger.Level.INFO, "sandbox launcher cache not built ({0}); sessions start a little slower", e.getMessage());
                 }
                 spares.start(); // after the restore, so the sessions come back first
             }));
-            preparing.add(Thread.ofVirtual().name("9p-prepare").start(() -> prepareNinep(sandbox))); // trains against the socket, so after it answers
+            preparing.add(Thread.ofVirtual().name("9p-prepare").start(() -> { // trains against the socket, so after it answers
+                try {
+                    Thread.sleep(PREPARE_AFTER);
+                } catch (InterruptedException e) {
+                    return; // closing
+                }
+                prepareNinep(sandbox);
+            }));
             Daemon d = new Daemon(loc, pidFile, server, events, sessions, timers, exits, hooks, spares, preparing);
             long t3 = System.nanoTime();
             LOG.log(System.Logger.Level.INFO, "listening on {0} (pid {1}, state {2}, {3} sessions; set-up {4} ms, restore {5} ms, socket {6} ms)",
@@ -142,6 +157,9 @@ public final class Daemon implements AutoCloseable {
             throw new Failure("anvilsrv: cannot serve on " + loc.socket() + ": " + NamespaceDir.reason(e), e);
         }
     }
+
+    /** How long after the socket answers the launcher's and 9p's caches are made, and spares started. */
+    private static final Duration PREPARE_AFTER = Duration.ofSeconds(1);
 
     private static void prepareNinep(Sandbox sandbox) {
         try {

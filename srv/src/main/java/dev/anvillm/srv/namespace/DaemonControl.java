@@ -78,6 +78,59 @@ public final class DaemonControl {
     }
 
     /**
+     * {@code anvilsrv start} as an installed launcher runs it: the launcher has already detached
+     * this JVM from the terminal ({@code setsid -f}, stdin from /dev/null) and reads its stdout and
+     * stderr through one pipe, so this JVM becomes the daemon rather than starting one (one JVM
+     * per start, not two; bin/bench start). From here on its output goes to the log; the launcher
+     * gets one line, "anvilsrv started ..." once the socket answers, else why not, and then the
+     * end of its pipe. Returns the running daemon; a failure has been said on the pipe already.
+     */
+    public Daemon startInPlace(Duration timeout) throws Failure {
+        System.out.flush();
+        System.err.flush();
+        int launcher = Native.dupCloexec(1);
+        if (launcher < 0) throw new Failure("anvilsrv: cannot keep the launcher's pipe: errno " + -launcher);
+        try {
+            Daemon.createPrivateDirs(loc.stateDir());
+            Path log = loc.logFile();
+            prepareLog(log);
+            int fd = Native.open(log, Native.O_WRONLY | Native.O_APPEND | Native.O_CLOEXEC);
+            if (fd < 0) throw new Failure("anvilsrv: cannot write the log " + log + ": errno " + -fd);
+            try {
+                if (Native.dupOnto(fd, 1) < 0 || Native.dupOnto(fd, 2) < 0) {
+                    throw new Failure("anvilsrv: cannot send the output to " + log);
+                }
+            } finally {
+                Native.close(fd);
+            }
+            Thread watchdog = Thread.ofPlatform().daemon().name("start-watchdog").start(() -> {
+                try {
+                    Thread.sleep(timeout);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                tell(launcher, "anvilsrv: the daemon did not answer on " + loc.socket() + " within " + timeout.toSeconds()
+                        + "s; see " + log);
+                Runtime.getRuntime().halt(1);
+            });
+            Daemon d = Daemon.start(loc);
+            watchdog.interrupt();
+            tell(launcher, "anvilsrv started (pid " + d.pid() + ") on " + loc.socket());
+            return d;
+        } catch (Failure e) {
+            tell(launcher, e.getMessage()); // and the log has it from the caller, as fgstart's has
+            throw e;
+        } finally {
+            Native.close(launcher);
+        }
+    }
+
+    /** One line to the launcher's pipe; a launcher that has gone (its terminal closed) is no failure. */
+    private static void tell(int fd, String line) {
+        Native.writeAll(fd, (line + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
      * Writes {@code stop} to every session's ctl, through the tree like any client; the sessions
      * then stay stopped (durable flag) when a daemon starts again. All at once, each on its own
      * fid: a stop waits for its session's processes to end, and they end side by side.

@@ -20,12 +20,15 @@ public final class DaemonProcess {
     }
 
     /**
-     * Whether {@code p} runs {@code anvilsrv fgstart}: a pid file can outlive its daemon and the pid
-     * be reused, and stop must never signal a stranger.
+     * Whether {@code p} runs {@code anvilsrv fgstart}, or {@code anvilsrv start} as an installed
+     * launcher runs it (that JVM is the daemon: DaemonControl.startInPlace): a pid file can outlive
+     * its daemon and the pid be reused, and stop must never signal a stranger.
      */
     static boolean isAnvilsrv(ProcessHandle p) {
         List<String> args = p.info().arguments().map(Arrays::asList).orElse(List.of());
         int main = args.indexOf(MAIN_CLASS);
-        return main >= 0 && args.subList(main + 1, args.size()).contains("fgstart");
+        if (main < 0) return false;
+        List<String> rest = args.subList(main + 1, args.size());
+        return rest.contains("fgstart") || rest.contains("start");
     }
 }
