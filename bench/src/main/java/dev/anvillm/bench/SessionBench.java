@@ -84,6 +84,10 @@ public final class SessionBench {
                     bareTurn.add((System.nanoTime() - t0) / 1e6);
                 }
             }
+            // what the contract makes every turn write durably (temp file, fsync, rename): the prompt
+            // before its write is answered (and its directory), its removal once delivered, the
+            // hook mark after each of the turn's two hooks -- timed alone, on the same disk
+            List<Double> syncMs = durableWrites(Files.createDirectories(d.dir.resolve("durability/queue")), 30);
             double startRatio = median(startMs) / median(bareStart), turnRatio = median(turnMs) / median(bareTurn);
             System.out.printf("new -> idle       median %6.1f ms  (min %.1f, max %.1f; %d sessions 1 s apart)%n",
                     median(startMs), Collections.min(startMs), Collections.max(startMs), startMs.size());
@@ -95,6 +99,10 @@ public final class SessionBench {
                     median(turnMs), Collections.min(turnMs), Collections.max(turnMs), turnMs.size());
             System.out.printf("  direct tmux     median %6.1f ms  (send-keys, then the reply in the pane's output)%n", median(bareTurn));
             System.out.printf("  ratio           %6.2fx  (goal <= 1.5x) %s%n", turnRatio, turnRatio <= 1.5 ? "ok" : "ABOVE GOAL");
+            double rest = median(turnMs) - median(syncMs);
+            System.out.printf("  durable writes  median %6.1f ms  (a turn's: prompt file and directory, its removal, 2 hook marks: 5 fsyncs)%n",
+                    median(syncMs));
+            System.out.printf("  without them    %6.1f ms = %.2fx the direct round trip%n", rest, rest / median(bareTurn));
 
             long t0 = System.nanoTime();
             List<CompletableFuture<Long>> all = new ArrayList<>();
@@ -117,6 +125,24 @@ public final class SessionBench {
             System.out.printf("daemon RSS         %6.0f MB with %d sessions (goal <= 300 MB) %s%n", rssKb / 1024.0, count, rssKb <= 300 * 1024 ? "ok" : "ABOVE GOAL");
             for (String x : ids) c.writeAll(x + "/ctl", "kill\n".getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** The durable writes of one turn, as SessionStore makes them, {@code rounds} times: each round's milliseconds. */
+    private static List<Double> durableWrites(Path queue, int rounds) throws IOException {
+        List<Double> ms = new ArrayList<>();
+        byte[] prompt = "prompt 0\n".getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < rounds; i++) {
+            long t0 = System.nanoTime();
+            Path p = queue.resolve(String.format("%016d.prompt", i));
+            dev.anvillm.srv.store.AtomicFiles.write(p, prompt);
+            Files.delete(p);
+            dev.anvillm.srv.store.AtomicFiles.syncDir(queue);
+            for (int h = 0; h < 2; h++) {
+                dev.anvillm.srv.store.AtomicFiles.rewrite(queue.resolveSibling("hooks.mark"), ("1234 " + h + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            ms.add((System.nanoTime() - t0) / 1e6);
+        }
+        return ms;
     }
 
     private static String create(NinepClient c, Path dir, Map<String, CompletableFuture<Long>> idle) throws IOException {

@@ -7,7 +7,7 @@ public enum State {
     STARTING, IDLE, RUNNING, WAITING, STOPPED, ERROR, EXITED,
     /** Put to sleep after its backend's idle_sleep_seconds: no process; a prompt wakes it. */
     SLEEPING,
-    /** A word this client does not know (a newer daemon); shown as it came. */
+    /** A word this client does not know (a newer daemon's): shown as "unknown". */
     UNKNOWN;
 
     public String word() {

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,19 +23,46 @@ public final class Transcript {
     private Transcript() {}
 
     public static String lastReply(Path jsonl) throws IOException {
+        // From the end, a window growing fourfold until it holds the last prompt: a turn's reply
+        // costs what the turn wrote, not the whole conversation (megabytes after a long one)
+        try (FileChannel ch = FileChannel.open(jsonl, StandardOpenOption.READ)) {
+            long size = ch.size();
+            for (long window = TAIL; ; window *= 4) {
+                long from = Math.max(0, size - window);
+                List<JsonNode> entries = entries(ch, from, size);
+                int lastPrompt = -1;
+                for (int i = 0; i < entries.size(); i++) {
+                    if (isPrompt(entries.get(i))) lastPrompt = i;
+                }
+                if (lastPrompt >= 0 || from == 0) return replyAfter(entries, lastPrompt);
+            }
+        }
+    }
+
+    /** The first window read from a transcript's end. */
+    static final long TAIL = 64 * 1024;
+
+    /** The entries of the lines between {@code from} and {@code to}; a line cut by {@code from} is skipped. */
+    private static List<JsonNode> entries(FileChannel ch, long from, long to) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(to - from));
+        while (buf.hasRemaining() && ch.read(buf, from + buf.position()) > 0) {
+            // read on: a file channel may return fewer bytes than asked
+        }
+        String text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+        String[] lines = text.split("\n", -1);
         List<JsonNode> entries = new ArrayList<>();
-        for (String line : Files.readAllLines(jsonl)) {
-            if (line.isBlank()) continue;
+        for (int i = from > 0 ? 1 : 0; i < lines.length; i++) {
+            if (lines[i].isBlank()) continue;
             try {
-                entries.add(JSON.readTree(line));
+                entries.add(JSON.readTree(lines[i]));
             } catch (IOException e) {
                 // a line being written right now, or foreign: skip it
             }
         }
-        int lastPrompt = -1;
-        for (int i = 0; i < entries.size(); i++) {
-            if (isPrompt(entries.get(i))) lastPrompt = i;
-        }
+        return entries;
+    }
+
+    private static String replyAfter(List<JsonNode> entries, int lastPrompt) {
         String lastId = null;
         for (int i = entries.size() - 1; i > lastPrompt; i--) {
             JsonNode e = entries.get(i);

@@ -117,9 +117,9 @@ public final class SessionStore {
         return r == null ? e.getClass().getSimpleName() : r;
     }
 
+    /** Removes a delivered prompt, durably; a prompt already removed costs nothing (no sync). */
     public void dequeue(String id, QueuedPrompt p) throws IOException {
-        Files.deleteIfExists(dir(id).resolve("queue").resolve(p.name()));
-        AtomicFiles.syncDir(dir(id).resolve("queue"));
+        if (Files.deleteIfExists(dir(id).resolve("queue").resolve(p.name()))) AtomicFiles.syncDir(dir(id).resolve("queue"));
     }
 
     /** Puts a prompt taken off the queue back in its place (its name keeps its order). */
