@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -149,8 +150,19 @@ public final class TestNamespace implements AutoCloseable {
         }
         DaemonProcess.find(locations).ifPresent(all::add);
         for (ProcessHandle h : all) {
-            h.descendants().forEach(ProcessHandle::destroyForcibly);
+            // the daemon first, then what it had started: killed the other way round, a daemon still
+            // alive for a moment replaces its tmux control client, and that one, orphaned, can
+            // make a tmux server of its own once the kill-server below has run
+            List<ProcessHandle> children = h.descendants().toList();
             h.destroyForcibly();
+            try {
+                h.onExit().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // killed with SIGKILL: it is gone, or the kill below of what names the socket is the remedy
+            }
+            children.forEach(ProcessHandle::destroyForcibly);
         }
         // sessions outlive their daemon by design; a test's must not outlive the test, nor write
         // into its temporary directory while JUnit deletes it
@@ -168,6 +180,15 @@ public final class TestNamespace implements AutoCloseable {
             new ProcessBuilder("tmux", "-S", tmuxSocket().toString(), "kill-server")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
             panes.forEach(ProcessHandle::destroyForcibly);
+            // anything left that names this namespace's tmux socket: a control client orphaned by
+            // its daemon's death, a server such a client made
+            String socket = tmuxSocket().toString();
+            ProcessHandle.allProcesses()
+                    .filter(h -> h.info().arguments().map(a -> Arrays.asList(a).contains(socket)).orElse(false))
+                    .forEach(h -> {
+                        panes.add(h);
+                        h.destroyForcibly();
+                    });
             long deadline = System.nanoTime() + DEADLINE.toNanos();
             while (panes.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
                 Thread.sleep(20); // polling a condition, with a deadline

@@ -467,6 +467,19 @@ public final class Tmux implements AutoCloseable {
      * connected, else by a {@code tmux list-sessions} of its own (rare: before the first session,
      * or after the server went).
      */
+    /**
+     * Starts the control client now when a server runs, and does nothing when none does: a
+     * daemon's start calls it on a thread of its own beside its set-up, and the restore's first
+     * command finds the client ready (its start: two tmux processes, 100 ms of a restore).
+     */
+    public void connect() {
+        try {
+            if (serverRunning()) control();
+        } catch (IOException e) {
+            // the first command says it, and tries again
+        }
+    }
+
     public boolean serverRunning() {
         ControlClient c = control;
         if (c != null && c.alive()) return true;

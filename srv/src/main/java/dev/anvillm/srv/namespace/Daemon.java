@@ -80,8 +80,9 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(Locations loc) throws Failure {
         long t0 = System.nanoTime();
-        // The two slowest first uses, Netty's epoll library and Jackson, load on threads of their
-        // own beside the set-up below, on another core (anvilsrv start's budget, bin/bench start)
+        // The slowest first uses, Netty's epoll library, Jackson and (below) the tmux control
+        // client, start on threads of their own beside the set-up, on another core (anvilsrv
+        // start's budget, bin/bench start)
         Thread.ofPlatform().daemon().name("load-transport").start(NinepServer::loadTransport);
         Thread.ofPlatform().daemon().name("load-json").start(SessionStore::loadCodec);
         NamespaceDir.prepare(loc.namespaceDir());
@@ -107,6 +108,7 @@ public final class Daemon implements AutoCloseable {
             int uid = NamespaceDir.currentUid();
             Sandbox sandbox = new Sandbox(env, loc.configDir(), loc.stateDir(), loc.namespaceDir());
             Tmux tmux = new Tmux(tmuxSocket(loc), tmuxEnv(env));
+            Thread.ofPlatform().daemon().name("tmux-connect").start(tmux::connect);
             Spares spares = sandbox.spares(tmux, timers);
             SessionServices svc = new SessionServices(tmux, new SessionStore(loc.stateDir()),
                     new Launcher(env, loc.namespaceDir(), uid == 0), sandbox, spares, exits, hooks, timers, events::publish, restart);

@@ -28,11 +28,19 @@ public final class SessionStore {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /**
-     * Makes the JSON mapper every record read and write uses (Jackson's first mapper takes
-     * 40-60 ms to build): the daemon calls it on a thread of its own as it starts.
+     * Readies the JSON mapper every record read and write uses: Jackson's first mapper, first
+     * parse (BigDecimal's constants) and first record codec cost 80-100 ms, which the daemon's
+     * restore would otherwise wait for. The daemon calls it on a thread of its own as it starts.
      */
     public static void loadCodec() {
-        // the class's initialisation, which this call forces, is the work
+        try {
+            // a read first, as a restore starts with reading: the parser, then the record's deserializer
+            SessionRecord sample = JSON.readValue("{\"id\":\"warm\",\"backend\":\"b\",\"cwd\":\"/\",\"createdMs\":1,"
+                    + "\"pid\":2,\"stopped\":false,\"history\":[\"x\"]}", SessionRecord.class);
+            JSON.writeValueAsBytes(sample);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "JSON warm-up: {0}", e.getMessage());
+        }
     }
 
     private final Path sessions;
