@@ -74,17 +74,22 @@ public final class StartBench {
         String anvillm = bin.resolve("anvillm").toString();
         List<String> floorCmd = floorCommand(bin.resolve("anvillm").toRealPath());
         try {
-            // anvilsrv start -> answering, then stop (sessions, once there, stay and are re-adopted)
+            // anvilsrv start -> answering, then stop (sessions, once there, stay and are re-adopted).
+            // The first start in a new state directory is timed apart: it has no sandbox launcher
+            // or 9p cache yet (it trains them once it answers, which it is left to finish), and
+            // every later start is the one users meet
+            double first = time(List.of(anvilsrv, "start"), env);
+            Path project = Files.createDirectories(tmp.resolve("project"));
+            for (int s = 0; s < SESSIONS; s++) run(List.of(anvillm, "9p", "write", "agent/ctl"), env, 60, "new sh " + project + "\n");
+            awaitNoTraining(ns.resolve("anvilsrv.pid"));
+            run(List.of(anvilsrv, "stop"), env, 60);
             List<Double> start = new ArrayList<>();
             for (int i = 0; i < Math.max(3, rounds / 2); i++) {
                 start.add(time(List.of(anvilsrv, "start"), env));
-                if (i == 0) {
-                    Path project = Files.createDirectories(tmp.resolve("project"));
-                    for (int s = 0; s < SESSIONS; s++) run(List.of(anvillm, "9p", "write", "agent/ctl"), env, 60, "new sh " + project + "\n");
-                }
                 run(List.of(anvilsrv, "stop"), env, 60);
             }
             run(List.of(anvilsrv, "start"), env, 60);
+            awaitNoTraining(ns.resolve("anvilsrv.pid")); // and its spare launcher started
 
             List<Double> floor = new ArrayList<>();
             List<Double> read = new ArrayList<>();
@@ -108,6 +113,7 @@ public final class StartBench {
                     list.lines().count(), r, Collections.min(read), r / f, r <= 2 * f && r <= 200 ? "met" : "NOT met");
             System.out.printf("anvilsrv start -> socket answering          median %6.1f ms  (min %.1f)  %.2fx the floor   goal <= 700 ms: %s%n",
                     s, Collections.min(start), s / f, s <= 700 ? "met" : "NOT met");
+            System.out.printf("  the first start in a new state directory  %6.1f ms  (no session yet; its caches made after it answers)%n", first);
             System.out.printf("anvillm (TUI) start -> first paint          median %6.1f ms  (min %.1f)  %.2fx the floor%n",
                     TuiBench.median(paint), Collections.min(paint), TuiBench.median(paint) / f);
             System.out.printf("anvilweb start -> listening                 median %6.1f ms  (min %.1f)  %.2fx the floor%n",
@@ -134,6 +140,18 @@ public final class StartBench {
         }
         cmd.addAll(List.of("-cp", Hello.class.getProtectionDomain().getCodeSource().getLocation().getPath(), Hello.class.getName()));
         return cmd;
+    }
+
+    /** Waits (two minutes at most) until the daemon named by {@code pidFile} runs no JVM of its own (a training run). */
+    private static void awaitNoTraining(Path pidFile) throws Exception {
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow(() -> new IOException("no daemon with pid " + pid));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        Thread.sleep(500); // its preparation begins a moment after it answers
+        while (daemon.descendants().anyMatch(h -> h.info().command().orElse("").endsWith("/java"))) {
+            if (System.nanoTime() > deadline) throw new IOException("the daemon's training runs did not end within two minutes");
+            Thread.sleep(100); // polling a condition, with a deadline
+        }
     }
 
     /** Whole-process time of {@code cmd}, in ms; it must succeed. */
