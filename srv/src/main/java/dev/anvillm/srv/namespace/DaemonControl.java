@@ -90,6 +90,7 @@ public final class DaemonControl {
         System.err.flush();
         int launcher = Native.dupCloexec(1);
         if (launcher < 0) throw new Failure("anvilsrv: cannot keep the launcher's pipe: errno " + -launcher);
+        boolean redirected = false; // until then, what the caller prints on stderr reaches the launcher itself
         try {
             Daemon.createPrivateDirs(loc.stateDir());
             Path log = loc.logFile();
@@ -103,6 +104,7 @@ public final class DaemonControl {
             } finally {
                 Native.close(fd);
             }
+            redirected = true;
             Thread watchdog = Thread.ofPlatform().daemon().name("start-watchdog").start(() -> {
                 try {
                     Thread.sleep(timeout);
@@ -118,7 +120,10 @@ public final class DaemonControl {
             tell(launcher, "anvilsrv started (pid " + d.pid() + ") on " + loc.socket());
             return d;
         } catch (Failure e) {
-            tell(launcher, e.getMessage()); // and the log has it from the caller, as fgstart's has
+            if (redirected) tell(launcher, e.getMessage()); // and the log has it from the caller, as fgstart's has
+            throw e;
+        } catch (RuntimeException e) {
+            if (redirected) tell(launcher, "anvilsrv: the daemon failed to start (" + e + "); see " + loc.logFile());
             throw e;
         } finally {
             Native.close(launcher);
