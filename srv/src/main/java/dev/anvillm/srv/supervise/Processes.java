@@ -86,14 +86,19 @@ public final class Processes {
 
     /**
      * Waits for {@code p} (a helper the daemon started) to exit, at most {@code max}; true when it
-     * did. Whatever ends the wait, a timeout or an interrupt (the daemon closing), it never
-     * outlives it: it is killed then.
+     * did. Whatever ends the wait, a timeout or an interrupt (the daemon closing), neither it nor
+     * what it started outlives it: they are killed then. (An AOT training run's JVM starts a
+     * second JVM to assemble the cache; killed alone, it left that one running, orphaned, for
+     * seconds of CPU after the daemon had stopped.)
      */
     public static boolean awaitOrEnd(Process p, java.time.Duration max) throws InterruptedException {
         try {
             return p.waitFor(max.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } finally {
-            if (p.isAlive()) p.destroyForcibly();
+            if (p.isAlive()) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
         }
     }
 }
