@@ -67,8 +67,7 @@ public final class DaemonControl {
                 if (p.waitFor(10, TimeUnit.MILLISECONDS)) continue;
                 if (System.nanoTime() > deadline) {
                     p.destroy();
-                    throw new Failure("anvilsrv: the daemon did not answer on " + loc.socket() + " within " + timeout.toSeconds()
-                            + "s; see " + log);
+                    throw new Failure(notAnswered(timeout, log));
                 }
             }
         } catch (InterruptedException e) {
@@ -111,8 +110,7 @@ public final class DaemonControl {
                 } catch (InterruptedException e) {
                     return;
                 }
-                tell(launcher, "anvilsrv: the daemon did not answer on " + loc.socket() + " within " + timeout.toSeconds()
-                        + "s; see " + log);
+                tell(launcher, notAnswered(timeout, log));
                 Runtime.getRuntime().halt(1);
             });
             Daemon d = Daemon.start(loc);
@@ -128,6 +126,11 @@ public final class DaemonControl {
         } finally {
             Native.close(launcher);
         }
+    }
+
+    /** What a start says when its daemon has not answered in time, either way it starts. */
+    private String notAnswered(Duration timeout, Path log) {
+        return "anvilsrv: the daemon did not answer on " + loc.socket() + " within " + timeout.toSeconds() + "s; see " + log;
     }
 
     /** One line to the launcher's pipe; a launcher that has gone (its terminal closed) is no failure. */
