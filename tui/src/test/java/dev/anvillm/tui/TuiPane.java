@@ -100,6 +100,12 @@ final class TuiPane implements AutoCloseable {
         return screen.lines().filter(l -> l.startsWith("›") && l.length() > 9).map(l -> l.substring(1, 9)).findFirst().orElse(null);
     }
 
+    /** The backend chosen in the new-session form (the name after '› '), or null. */
+    static String chosen(String screen) {
+        var m = java.util.regex.Pattern.compile("› (\\S+)").matcher(screen);
+        return m.find() ? m.group(1) : null;
+    }
+
     /** The last line of the screen: the status line. */
     static String status(String screen) {
         List<String> lines = screen.lines().toList();

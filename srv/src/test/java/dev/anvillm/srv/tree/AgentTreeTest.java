@@ -109,7 +109,7 @@ class AgentTreeTest {
 
     /** Reads everything published so far, once the session has settled (its own state events came first). */
     private void drain(int fid) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
+        long deadline = System.nanoTime() + dev.anvillm.srv.TestNamespace.DEADLINE.toNanos();
         while (fixture.sessions.list().getFirst().state() != dev.anvillm.srv.session.State.IDLE) {
             if (System.nanoTime() > deadline) fail("the sh session did not become idle");
             Thread.sleep(10); // polling a condition, with a deadline
