@@ -2,18 +2,16 @@ package dev.anvillm.srv.session;
 
 import dev.anvillm.srv.backend.BackendSpec;
 import dev.anvillm.srv.delivery.Delivery;
-import dev.anvillm.srv.backend.Launcher;
 import dev.anvillm.srv.detect.HookEvent;
-import dev.anvillm.srv.detect.HookTail;
+import dev.anvillm.srv.detect.HookReading;
 import dev.anvillm.srv.detect.ScreenReading;
-import dev.anvillm.srv.detect.Transcript;
+import dev.anvillm.srv.detect.TurnReply;
 import dev.anvillm.srv.host.Tmux;
 import dev.anvillm.srv.store.SessionRecord;
 import dev.anvillm.srv.store.SessionStore;
 import dev.anvillm.srv.supervise.Lifecycle;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,15 +67,16 @@ public final class Session {
     private final Delivery delivery;
     /** The backend's process from launch to exit (dev.anvillm.srv.supervise.Lifecycle), on this actor. */
     private final Lifecycle lifecycle;
-    private HookTail hooks;
+    /** What the hooks say (dev.anvillm.srv.detect.HookReading), on this actor. */
+    private final HookReading hooks;
     private boolean replaying;
     private boolean killed;
     /** What the screen says (dev.anvillm.srv.detect.ScreenReading), on this actor. */
     private final ScreenReading screenReading;
+    private final ToHooks toHooks = new ToHooks();
     private boolean sessionStarted;
     /** What a human must do before the session can go on (a dialog came up before the backend was ever ready), or null. */
     private volatile String attention;
-    private long lastHookMs;
     private volatile long lastLookMs;
 
     private final List<Consumer<String>> replyWaiters = new ArrayList<>();
@@ -104,6 +103,7 @@ public final class Session {
         this.lifecycle = new Lifecycle(id, spec, cwd, r.pid(), r.history(), new ToLifecycle(), svc.tmux(), svc.store(), svc.launcher(),
                 svc.sandbox(), svc.spares(), svc.exits(), svc.policy().of(spec.name()));
         this.screenReading = new ScreenReading(spec);
+        this.hooks = new HookReading(id, spec.hooks(), svc.store());
         this.delivery = new Delivery(new ToDelivery(), svc.store(), svc.store().queue(id));
         if (stopped) state = State.STOPPED;
         else if (errorCause != null) state = State.ERROR;
@@ -390,10 +390,9 @@ public final class Session {
             }
             lifecycle.adopt(panePid);
             Path run = svc.store().runDir(id);
-            Optional<SessionStore.HookMark> mark = spec.hooks() ? svc.store().hookMark(id) : Optional.empty();
-            hooks = mark.isPresent() ? new HookTail(Launcher.hookFile(run), mark.get().offset()) : new HookTail(Launcher.hookFile(run));
+            Optional<State> mark = hooks.adopt(run);
             lookIn(0);
-            State was = mark.map(m -> parseState(m.state())).orElse(State.IDLE);
+            State was = mark.orElse(State.IDLE);
             sessionStarted = was != State.STARTING;
             setState(was);
             event("adopted", "pid " + panePid + (mark.isPresent() ? ", " + was.word() + " when the daemon left" : ""));
@@ -413,20 +412,16 @@ public final class Session {
         });
     }
 
-    private static State parseState(String word) {
-        try {
-            State s = State.parse(word);
-            return s.live() ? s : State.IDLE;
-        } catch (IllegalArgumentException e) {
-            return State.IDLE;
-        }
-    }
-
-    /** The supervisor's sweep: the pane as tmux lists it now (null when it has no pane at all). */
-    void sweep(Tmux.Pane pane) {
+    /**
+     * The supervisor's sweep: the pane as tmux listed it at {@code listedAt} (System.nanoTime;
+     * null when it has no pane at all).
+     */
+    void sweep(Tmux.Pane pane, long listedAt) {
         actor.execute(() -> {
             int pid = lifecycle.pid();
             if (!state.live() || killed || pid <= 0) return;
+            // listed before this run was launched (a new window, a spare's renamed): says nothing of it
+            if (listedAt - lifecycle.launchedNanos() < 0) return;
             // the listing was taken before this task ran: a pane of another pid is from before a
             // respawn, and says nothing about the process running now
             if (pane != null && pane.pid() != pid) return;
@@ -510,78 +505,38 @@ public final class Session {
     // ---- state detection ---------------------------------------------------------------------
 
     private void pollHooks() {
-        if (hooks == null || killed) return;
-        List<HookEvent> events = hooks.poll();
-        if (events.isEmpty()) return;
-        // recorded before acting, so a daemon killed meanwhile never records a reply twice; and
-        // the prompt these events confirm leaves the disk before that, so it is never delivered twice
-        if (events.stream().anyMatch(e -> e.name().equals("UserPromptSubmit"))) delivery.submittedSeen();
-        State after = state;
-        for (HookEvent e : events) after = stateAfter(after, e);
-        saveHookMark(after);
-        for (HookEvent e : events) onHook(e);
+        if (!killed) hooks.poll(toHooks);
     }
 
-    /** The state word {@link #onHook} leaves behind (without its effects). */
-    private static State stateAfter(State s, HookEvent e) {
-        if (!s.live()) return s;
-        return switch (e.name()) {
-            case "SessionStart" -> s == State.STARTING ? State.IDLE : s;
-            case "UserPromptSubmit" -> State.RUNNING;
-            case "Stop" -> State.IDLE;
-            case "PermissionRequest" -> State.WAITING;
-            case "Notification" -> e.needsHuman() ? State.WAITING : s;
-            case "PreToolUse" -> "AskUserQuestion".equals(e.text("tool_name")) ? State.WAITING : s == State.WAITING ? State.RUNNING : s;
-            case "PostToolUse" -> s == State.WAITING ? State.RUNNING : s;
-            default -> s;
-        };
-    }
+    /** What the hooks tell this session; called on the actor. */
+    private final class ToHooks implements HookReading.Session {
+        @Override public State state() { return state; }
+        @Override public void setState(State s) { Session.this.setState(s); }
 
-    /** Records how far the hooks were read and the state they leave: where a new daemon's replay starts. */
-    private void saveHookMark(State s) {
-        if (!spec.hooks() || hooks == null) return;
-        try {
-            svc.store().saveHookMark(id, new SessionStore.HookMark(hooks.offset(), s.word()));
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "session {0}: cannot record how far its hooks were read: {1}", id, e.getMessage());
-        }
-    }
-
-    private void onHook(HookEvent e) {
-        if (e.transcriptPath() != null && !e.transcriptPath().equals(transcriptPath)) {
-            transcriptPath = e.transcriptPath();
+        @Override
+        public void transcript(String path) {
+            if (path.equals(transcriptPath)) return;
+            transcriptPath = path;
             save();
         }
-        lastHookMs = System.currentTimeMillis();
-        switch (e.name()) {
-            case "SessionStart" -> {
-                sessionStarted = true;
-                // past its first-run dialog, the CLI has started its session
-                if (attention != null && state == State.WAITING && !replaying) dialogAnswered();
-                // the hook can come before the input box is drawn: ready once the screen agrees
-                else if (state == State.STARTING) recheckReady(40, lifecycle.launchSeq());
-            }
-            case "UserPromptSubmit" -> {
-                if (replaying) delivery.claimReplayed(e.text("prompt"), context);
-                delivery.confirm();
-            }
-            case "Stop" -> turnEnded(e);
-            case "PermissionRequest" -> {
-                if (state.live()) setState(State.WAITING);
-            }
-            case "Notification" -> {
-                if (e.needsHuman() && state.live()) setState(State.WAITING);
-            }
-            case "PreToolUse" -> {
-                // the model asking the human a question shows a dialog even with permissions off
-                if ("AskUserQuestion".equals(e.text("tool_name")) && state.live()) setState(State.WAITING);
-                else if (state == State.WAITING) setState(State.RUNNING);
-            }
-            case "PostToolUse" -> {
-                if (state == State.WAITING) setState(State.RUNNING);
-            }
-            default -> { }
+
+        @Override
+        public void sessionStarted() {
+            sessionStarted = true;
+            // past its first-run dialog, the CLI has started its session
+            if (attention != null && state == State.WAITING && !replaying) dialogAnswered();
+            // the hook can come before the input box is drawn: ready once the screen agrees
+            else if (state == State.STARTING) recheckReady(40, lifecycle.launchSeq());
         }
+
+        @Override
+        public void promptSubmitted(String prompt) {
+            if (replaying) delivery.claimReplayed(prompt, context);
+            delivery.confirm();
+        }
+
+        @Override public void submittedSeen() { delivery.submittedSeen(); }
+        @Override public void turnEnded(HookEvent stop) { Session.this.turnEnded(stop); }
     }
 
     /**
@@ -631,7 +586,7 @@ public final class Session {
         } catch (IOException e) {
             return;
         }
-        ScreenReading.Verdict v = screenReading.read(screen, now, force, state, sessionStarted, lastHookMs);
+        ScreenReading.Verdict v = screenReading.read(screen, now, force, state, sessionStarted, hooks.lastHookMs());
         if (v.againInMs() >= 0) lookIn(v.againInMs()); // no output may come to say it stayed so
         if (attention != null && state == State.WAITING && !screenReading.waitingShown(screen)) {
             // the human answered the first-run dialog: the backend goes on starting
@@ -651,10 +606,6 @@ public final class Session {
             case TURN_ENDED -> turnEnded(null);
             case NOTHING -> { }
         }
-    }
-
-    private static String firstLine(String text) {
-        return text.strip().lines().findFirst().orElse("");
     }
 
     /**
@@ -725,8 +676,7 @@ public final class Session {
 
         @Override
         public void launching(Path run) {
-            hooks = new HookTail(Launcher.hookFile(run));
-            saveHookMark(State.STARTING);
+            hooks.launching(run);
             svc.hooks().watch(run, () -> actor.execute(Session.this::pollHooks));
             delivery.launched();
             sessionStarted = false;
@@ -751,26 +701,12 @@ public final class Session {
 
     private void turnEnded(HookEvent stop) {
         if (!state.live()) return;
-        if (stop == null) saveHookMark(State.IDLE); // ended by the screen: a new daemon must not end it again
-        String reply = "";
-        boolean fromScreen = false;
-        String path = stop != null && stop.transcriptPath() != null ? stop.transcriptPath() : transcriptPath;
-        String told = stop == null ? null : stop.text("last_assistant_message");
-        if (told != null) {
-            reply = told; // Claude Code says it exactly; its transcript lands a few hundred ms later
-        } else if (path != null && Files.exists(Path.of(path))) {
-            try {
-                reply = Transcript.lastReply(Path.of(path));
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "session {0}: cannot read transcript: {1}", id, e.getMessage());
-            }
-        } else if (stop == null && !spec.hooks()) {
-            reply = ScreenReading.lastLines(screenReading.last(), 40);
-            fromScreen = true;
-        }
+        if (stop == null) hooks.saveMark(State.IDLE); // ended by the screen: a new daemon must not end it again
+        TurnReply answer = TurnReply.of(id, stop, transcriptPath, spec.hooks(), screenReading.last());
+        String reply = answer.text();
         boolean turn = state == State.RUNNING || state == State.WAITING;
-        // the agent's whole answer is that it cannot authenticate (read off the screen: its last lines say so)
-        String auth = !turn ? null : spec.authFailure(fromScreen ? ScreenReading.lastLines(reply, 12) : firstLine(reply));
+        // the agent's whole answer is that it cannot authenticate
+        String auth = !turn ? null : spec.authFailure(answer.authLines());
         if (auth != null) {
             cannotAuthenticate(auth);
             return;

@@ -196,6 +196,7 @@ public final class Sessions {
      * what tmux lists (a dead pane, or none at all when the tmux server was killed).
      */
     public void sweep() {
+        long listedAt = System.nanoTime();
         Map<String, Tmux.Pane> panes = new LinkedHashMap<>();
         try {
             for (Tmux.Pane p : svc.tmux().panes()) panes.put(p.session(), p);
@@ -203,7 +204,7 @@ public final class Sessions {
             LOG.log(System.Logger.Level.WARNING, "sweep: cannot list tmux panes: {0}", e.getMessage());
             return;
         }
-        for (Session s : list()) s.sweep(panes.get(s.id()));
+        for (Session s : list()) s.sweep(panes.get(s.id()), listedAt);
     }
 
     /** Backend pid → session id, for deciding whether a peer runs inside a session. */

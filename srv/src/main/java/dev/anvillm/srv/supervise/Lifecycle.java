@@ -108,6 +108,7 @@ public final class Lifecycle {
     private ScheduledFuture<?> restartTimer;
     private ScheduledFuture<?> sleepTimer;
     private long launchSeq;
+    private long launchedNanos;
     private boolean stopRequested;
     /** How {@link #terminate} ended the backend, for last-exit. */
     private String ended;
@@ -162,6 +163,8 @@ public final class Lifecycle {
     public List<String> sandboxDetails() { return sandboxDetails; }
     /** Which launch of the backend this is: a timer or exit notice of an earlier one is void. */
     public long launchSeq() { return launchSeq; }
+    /** When the run now watched was launched or adopted (System.nanoTime): a listing of panes older than this says nothing of it. */
+    public long launchedNanos() { return launchedNanos; }
 
     /** Names, never values: which of the variables the backend needs it got. */
     public String backendEnvText() {
@@ -184,6 +187,7 @@ public final class Lifecycle {
      */
     public void launch(boolean fresh, String why) throws IOException {
         cancelTimers();
+        launchedNanos = System.nanoTime();
         Path run = store.runDir(id);
         String conversation = s.conversation();
         String transcriptPath = s.transcriptPath();
@@ -239,6 +243,7 @@ public final class Lifecycle {
 
     /** Takes over a backend found alive after a daemon restart: its exits watched from now on. */
     public void adopt(int panePid) {
+        launchedNanos = System.nanoTime();
         pid = panePid;
         startedMs = System.currentTimeMillis();
         sandboxSummary = "as it was when the session started (the daemon restarted since): see " + sandbox.policyFile(id);
@@ -312,9 +317,9 @@ public final class Lifecycle {
     private void exited(long seq, String where) {
         if (seq != launchSeq || killed) return;
         long noticed = System.currentTimeMillis();
-        cancelTimers();
         State state = s.state();
         if (state == State.ERROR || stopRequested || s.stopFlag()) {
+            cancelTimers();
             // ended on purpose: how, we know; asking tmux (it may take it a while to record the
             // exit) for each of many sessions stopped at once is what made stopping them slow
             lastExit = (stopRequested && ended != null ? ended : "exited") + where + " at " + Instant.now();
@@ -329,6 +334,14 @@ public final class Lifecycle {
         } catch (IOException e) {
             // the tmux server is gone too
         }
+        if (pane != null && !pane.dead() && pane.pid() == pid && Processes.running(pid)) {
+            // a false alarm (a pane listing from before this launch; a wake-up of the exit watch
+            // with the process still there): it runs on, watched again; a restart would lose its turn
+            LOG.log(System.Logger.Level.WARNING, "session {0}: pid {1} reported gone, but it runs on in its pane; not an exit", id, String.valueOf(pid));
+            exits.watch(pid, () -> s.later(() -> exited(seq, ""), 0));
+            return;
+        }
+        cancelTimers();
         Exit exit = Exit.of(pane, where);
         String how = exit.how();
         if (pane != null && !pane.dead()) {
