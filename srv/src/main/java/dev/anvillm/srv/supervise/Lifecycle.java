@@ -330,7 +330,10 @@ public final class Lifecycle {
         }
         Tmux.Pane pane = null;
         try {
-            pane = tmux.deadPane(id, 500);
+            // how it ended decides what follows (a missing command is not restarted): under load
+            // tmux can take over half a second to record it; a process that runs on is asked about
+            // for half a second only (a false alarm)
+            pane = tmux.deadPane(id, Processes.running(pid) ? 500 : 2_000);
         } catch (IOException e) {
             // the tmux server is gone too
         }
