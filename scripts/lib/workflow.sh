@@ -24,13 +24,19 @@ ninep_exec() {
 	if command -v 9p >/dev/null 2>&1; then exec 9p "$@"; else exec "$WF_ANVILLM" 9p "$@"; fi
 }
 
+# The message, one line whatever it quotes: control characters (a newline in an argument) shown as '?'.
+wf_line() {
+	local m="$*"
+	printf '%s\n' "${m//[[:cntrl:]]/?}"
+}
+
 wf_die() {
-	echo "$WF_NAME: $*" >&2
+	wf_line "$WF_NAME: $*" >&2
 	exit 1
 }
 
 wf_usage_error() {
-	echo "$WF_NAME: $*; see $WF_NAME --help" >&2
+	wf_line "$WF_NAME: $*; see $WF_NAME --help" >&2
 	exit 2
 }
 
@@ -44,7 +50,7 @@ ctl_quote() {
 wf_new() {
 	local out err id line
 	err=$(mktemp)
-	out=$(printf 'new %s %s alias=%s\n' "$1" "$(ctl_quote "$2")" "$3" | ninep rdwr agent/ctl 2>"$err") || true
+	out=$(printf 'new %s %s alias=%s\n' "$(ctl_quote "$1")" "$(ctl_quote "$2")" "$3" | ninep rdwr agent/ctl 2>"$err") || true
 	id=
 	while IFS= read -r line; do
 		if [[ $line =~ $WF_ID_RE ]]; then id=$line; fi
@@ -86,14 +92,14 @@ wf_random_prefix() {
 	printf '%s\n' "$p$$"
 }
 
-# Seconds from "90", "90s", "15m" or "2h".
+# Seconds from "90", "90s", "15m" or "2h" (at most 9 digits, so that no product overflows); fails on anything else.
 wf_seconds() {
-	case $1 in
-	*[!0-9smh]* | "" | [smh]*) return 1 ;;
-	*h) echo $((${1%h} * 3600)) ;;
-	*m) echo $((${1%m} * 60)) ;;
-	*s) echo "${1%s}" ;;
-	*) echo "$1" ;;
+	if ! [[ $1 =~ ^([0-9]{1,9})([smh]?)$ ]]; then return 1; fi
+	local n=$((10#${BASH_REMATCH[1]}))
+	case ${BASH_REMATCH[2]} in
+	h) echo $((n * 3600)) ;;
+	m) echo $((n * 60)) ;;
+	*) echo "$n" ;;
 	esac
 }
 
@@ -352,6 +358,7 @@ wf_main() {
 		if [ ${#positional[@]} -ne 0 ] || [ -n "$task$task_file$WF_PREFIX" ]; then
 			wf_usage_error "--follow takes no backend, dir, --prefix or task"
 		fi
+		if ! [[ $follow =~ ^[A-Za-z0-9_-]{1,40}$ ]]; then wf_usage_error "--follow takes a prefix, 1-40 of A-Za-z0-9_-: '$follow'"; fi
 		WF_PREFIX=$follow
 		for role in "${WF_ROLES[@]}"; do
 			WF_IDS[$role]=$(wf_id_of "$WF_PREFIX-$role")
@@ -362,7 +369,11 @@ wf_main() {
 		if [ ${#positional[@]} -ne 2 ]; then wf_usage_error "needs <backend> and <dir>"; fi
 		backend=${positional[0]}
 		dir=${positional[1]}
-		case $dir in *$'\n'*) wf_usage_error "a directory name with a newline cannot go on a ctl line" ;; esac
+		# both go on a ctl line (quoted): a newline there would end it and begin another command
+		if [[ $backend =~ [[:space:][:cntrl:]] ]] || [ -z "$backend" ]; then
+			wf_usage_error "a backend is one word, with no blanks or control characters: '$backend'"
+		fi
+		if [[ $dir =~ [[:cntrl:]] ]]; then wf_usage_error "a directory name with a newline or other control character cannot go on a ctl line"; fi
 		if [ ! -d "$dir" ]; then wf_usage_error "no directory $dir"; fi
 		dir=$(cd "$dir" && pwd -P)
 		if [ -z "$WF_PREFIX" ]; then WF_PREFIX=$(wf_random_prefix); fi

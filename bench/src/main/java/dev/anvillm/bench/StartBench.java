@@ -145,7 +145,11 @@ public final class StartBench {
     /** Waits (two minutes at most) until the daemon named by {@code pidFile} runs no JVM of its own (a training run). */
     private static void awaitNoTraining(Path pidFile) throws Exception {
         long pid = Long.parseLong(Files.readString(pidFile).strip());
-        ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow(() -> new IOException("no daemon with pid " + pid));
+        awaitNoTraining(ProcessHandle.of(pid).orElseThrow(() -> new IOException("no daemon with pid " + pid)));
+    }
+
+    /** Waits (two minutes at most) until {@code daemon} runs no JVM of its own (a training run). */
+    static void awaitNoTraining(ProcessHandle daemon) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         Thread.sleep(500); // its preparation begins a moment after it answers
         while (daemon.descendants().anyMatch(h -> h.info().command().orElse("").endsWith("/java"))) {
@@ -239,7 +243,7 @@ public final class StartBench {
         return out;
     }
 
-    private static String load() {
+    static String load() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
             return f[0] + " " + f[1] + " " + f[2];

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * A workflow script of {@code scripts/} (DevReview, DevReviewQA, Planning) run as a user runs
  * it, against the real daemon of a test namespace whose sessions are the real Claude Code CLI
- * talking to the loopback fake Messages API. The fake tells the sessions apart by their context.
+ * talking to the loopback fake Messages API (the fake tells the sessions apart by their context),
+ * or ({@link #withTestAgent}) the project's test agent, for what the scripts do themselves.
  */
 final class WorkflowScript implements AutoCloseable {
     static final Duration DEADLINE = Duration.ofSeconds(240);
@@ -63,6 +64,25 @@ final class WorkflowScript implements AutoCloseable {
         return w;
     }
 
+    /**
+     * A daemon whose backend {@code quick} is the project's test agent (it answers every prompt
+     * with its size and hash): no Claude, for the scripts' own options and what they send.
+     */
+    static WorkflowScript withTestAgent(Path tmp) throws Exception {
+        TestNamespace ns = new TestNamespace(tmp);
+        Path project = Files.createDirectories(tmp.resolve("project"));
+        ns.backendsYaml("""
+                backends:
+                  quick:
+                    extends: testagent
+                    args: [--work-ms, "20"]
+                """);
+        WorkflowScript w = new WorkflowScript(tmp, null, ns, project);
+        w.daemon = ns.fgstart();
+        w.a = new Agents(ns.socket()).withTmux(ns.tmuxSocket());
+        return w;
+    }
+
     static void git(Path dir, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
         cmd.addAll(List.of(args));
@@ -96,6 +116,10 @@ final class WorkflowScript implements AutoCloseable {
             return Files.readString(out);
         }
 
+        String err() throws IOException {
+            return Files.readString(err);
+        }
+
         /** Waits until a line of the output equals {@code line}. */
         void awaitLine(String line) throws Exception {
             long deadline = System.nanoTime() + DEADLINE.toNanos();
@@ -112,7 +136,8 @@ final class WorkflowScript implements AutoCloseable {
         }
 
         String report() throws IOException {
-            return "--- stdout\n" + out() + "--- stderr\n" + Files.readString(err) + "--- requests\n"
+            if (api == null) return "--- stdout\n" + out() + "--- stderr\n" + err();
+            return "--- stdout\n" + out() + "--- stderr\n" + err() + "--- requests\n"
                     + api.conversationRequests().stream().map(r -> r.messagesText().lines().reduce((x, y) -> y).orElse("")).toList();
         }
     }
@@ -123,8 +148,12 @@ final class WorkflowScript implements AutoCloseable {
      * the script falls back to {@code anvillm 9p} ({@code $ANVILLM}: the client on the test's class path).
      */
     Run run(String name, boolean withPath9p, String... args) throws IOException {
+        return run(TestSessions.projectHome().resolve("scripts").resolve(name), withPath9p, args);
+    }
+
+    /** As {@link #run(String, boolean, String...)}, for a script anywhere (one a test wrote on the library). */
+    Run run(Path script, boolean withPath9p, String... args) throws IOException {
         int n = ++runs;
-        Path script = TestSessions.projectHome().resolve("scripts").resolve(name);
         List<String> cmd = new ArrayList<>(List.of("bash", script.toString()));
         cmd.addAll(List.of(args));
         Path out = tmp.resolve("script" + n + ".out");
@@ -174,6 +203,6 @@ final class WorkflowScript implements AutoCloseable {
         }
         if (a != null) a.close();
         ns.close();
-        api.close();
+        if (api != null) api.close();
     }
 }
