@@ -52,6 +52,29 @@ final class BareTmux implements AutoCloseable {
         await(pane, reply, from);
     }
 
+    /**
+     * The same round trip the way the issue words it and a script does it: tmux's own commands, a
+     * process each -- send-keys, then capture-pane until the reply shows.
+     */
+    void roundTripByCommands(String text, String reply) throws Exception {
+        String pane = "%" + windows;
+        command("send-keys", "-t", pane, "-l", text);
+        command("send-keys", "-t", pane, "Enter");
+        long end = System.nanoTime() + DEADLINE_NS;
+        while (!command("capture-pane", "-p", "-t", pane).contains(reply)) {
+            if (System.nanoTime() > end) throw new IOException("bare tmux: " + pane + " never showed " + reply);
+        }
+    }
+
+    private String command(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("tmux", "-S", socket.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IOException(String.join(" ", cmd) + ": " + out.strip());
+        return out;
+    }
+
     private long await(String pane, String text, int from) throws Exception {
         long end = System.nanoTime() + DEADLINE_NS;
         while (true) {
