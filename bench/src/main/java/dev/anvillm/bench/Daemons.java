@@ -138,6 +138,14 @@ final class Daemons implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // sessions outlive their daemon by design; a benchmark's, left by one cut short, must not
+        try {
+            tmux("kill-server");
+        } catch (IOException e) {
+            // no server runs: the benchmark killed its sessions, and the server went with its daemon
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         // a benchmark leaves nothing behind: its namespace, state and logs go with it
         try (var all = Files.walk(dir)) {
             all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
