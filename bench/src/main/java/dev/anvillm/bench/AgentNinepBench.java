@@ -47,7 +47,7 @@ public final class AgentNinepBench {
             // the daemon trains the in-session 9p's AOT cache a moment after it answers; the figures
             // are those of the later calls, once it has (and of none of its training runs)
             Path script = awaitNinepScript(d.dir);
-            StartBench.awaitNoTraining(d.process.toHandle());
+            d.awaitNoTraining();
             List<String> withCache = execLine(script);
             List<String> without = withCache.stream().filter(a -> !a.startsWith("-XX:AOTCache=")).toList();
             boolean aot = withCache.size() != without.size();

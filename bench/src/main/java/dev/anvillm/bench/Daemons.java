@@ -111,6 +111,21 @@ final class Daemons implements AutoCloseable {
         return out;
     }
 
+    /** Waits (two minutes at most) until this daemon runs no JVM of its own (a training run of a new state directory). */
+    void awaitNoTraining() throws IOException, InterruptedException {
+        awaitNoTraining(process.toHandle());
+    }
+
+    /** Waits (two minutes at most) until {@code daemon} runs no JVM of its own (a training run). */
+    static void awaitNoTraining(ProcessHandle daemon) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+        Thread.sleep(500); // its preparation begins a moment after it answers
+        while (daemon.descendants().anyMatch(h -> h.info().command().orElse("").endsWith("/java"))) {
+            if (System.nanoTime() > deadline) throw new IOException("the daemon's training runs did not end within two minutes");
+            Thread.sleep(100); // polling a condition, with a deadline
+        }
+    }
+
     Path socket() {
         return namespace.resolve("agent");
     }
@@ -120,6 +135,14 @@ final class Daemons implements AutoCloseable {
         process.destroy();
         try {
             process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // sessions outlive their daemon by design; a benchmark's, left by one cut short, must not
+        try {
+            tmux("kill-server");
+        } catch (IOException e) {
+            // no server runs: the benchmark killed its sessions, and the server went with its daemon
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

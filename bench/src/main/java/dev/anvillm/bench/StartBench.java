@@ -145,17 +145,7 @@ public final class StartBench {
     /** Waits (two minutes at most) until the daemon named by {@code pidFile} runs no JVM of its own (a training run). */
     private static void awaitNoTraining(Path pidFile) throws Exception {
         long pid = Long.parseLong(Files.readString(pidFile).strip());
-        awaitNoTraining(ProcessHandle.of(pid).orElseThrow(() -> new IOException("no daemon with pid " + pid)));
-    }
-
-    /** Waits (two minutes at most) until {@code daemon} runs no JVM of its own (a training run). */
-    static void awaitNoTraining(ProcessHandle daemon) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        Thread.sleep(500); // its preparation begins a moment after it answers
-        while (daemon.descendants().anyMatch(h -> h.info().command().orElse("").endsWith("/java"))) {
-            if (System.nanoTime() > deadline) throw new IOException("the daemon's training runs did not end within two minutes");
-            Thread.sleep(100); // polling a condition, with a deadline
-        }
+        Daemons.awaitNoTraining(ProcessHandle.of(pid).orElseThrow(() -> new IOException("no daemon with pid " + pid)));
     }
 
     /** Whole-process time of {@code cmd}, in ms; it must succeed. */

@@ -146,6 +146,99 @@ class DaemonCrashTest extends DaemonFixture {
         assertTrue(infoAll(a, one, "history").stream().anyMatch(h -> h.contains("restarting in 1 s")), diagnosis(one));
     }
 
+    /** Processes now whose arguments name the namespace's tmux socket, but {@code server}'s (forked from a client, it keeps its argv). */
+    private List<ProcessHandle> namingTheSocket(long server) {
+        String socket = ns.tmuxSocket().toString();
+        return ProcessHandle.allProcesses().filter(h -> h.pid() != server)
+                .filter(h -> h.info().arguments().map(x -> List.of(x).contains(socket)).orElse(false)).toList();
+    }
+
+    private List<ProcessHandle> controlClients(long server) {
+        return namingTheSocket(server).stream().filter(h -> h.info().arguments().map(x -> List.of(x).contains("-C")).orElse(false)).toList();
+    }
+
+    private long tmuxServer() throws Exception {
+        return Long.parseLong(tmux(ns, "display-message", "-p", "#{pid}").strip());
+    }
+
+    private static String described(List<ProcessHandle> ps) {
+        return ps.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).reduce("", (x, y) -> x + y + "\n");
+    }
+
+    @Test
+    void aKilledDaemonLeavesNoControlClientAndTheNextAdoptsItsSessions() throws Exception {
+        String id = session("orphan");
+        long pid = pid(a, id);
+        long server = tmuxServer();
+        assertFalse(controlClients(server).isEmpty(), "the daemon reads its panes through a tmux -C client");
+
+        crashDaemon();
+        // checked here, not left to the namespace's close (which kills whatever names the socket)
+        await("no tmux control client left by the killed daemon", () -> controlClients(server).isEmpty(), () -> described(controlClients(server)));
+        // its control session ends with it; the session's window, linked into it, stays in its own session
+        await("the control session gone", () -> !tmux(ns, "list-sessions", "-F", "#{session_name}").contains(dev.anvillm.srv.host.Tmux.CONTROL),
+                () -> tmux(ns, "list-sessions"));
+        assertTrue(alive(pid), "the session outlives its daemon");
+        assertTrue(alive(server), "its tmux server too");
+        assertEquals(Long.toString(pid), tmux(ns, "list-panes", "-t", "=" + id + ":", "-F", "#{pane_pid}").strip());
+
+        startDaemon();
+        assertEquals(pid, pid(a, id), "adopted, not restarted");
+        assertEquals("idle", a.state(id));
+        assertEquals(expectedReply("orphan 2\n", 2) + "\n", ask(id, "orphan 2\n"));
+        assertEquals(1, controlClients(server).size(), described(controlClients(server)));
+    }
+
+    @Test
+    void aKilledDaemonWhoseTmuxServerHeldNoSessionLeavesNoServer() throws Exception {
+        String id = session("gone");
+        a.write(id + "/ctl", "kill\n");
+        await("the session gone", () -> !a.read("list").contains(id), () -> a.read("list"));
+        long server = tmuxServer(); // kept by the control session (and the spares, if any)
+        assertTrue(tmux(ns, "list-sessions", "-F", "#{session_name}").contains(dev.anvillm.srv.host.Tmux.CONTROL));
+
+        crashDaemon();
+        await("nothing left naming the tmux socket", () -> !alive(server) && namingTheSocket(-1).isEmpty(),
+                () -> described(namingTheSocket(-1)) + tmux(ns, "list-sessions"));
+    }
+
+    /**
+     * A command written to sh session {@code id}'s {@code in}: the session is seen running, and
+     * idle within 3 s of the command's end, its screen read on the pane's output. (The
+     * supervisor's sweep, every 5 s, looks too: one command after another, with the screen
+     * unread, the next look would come 4 s or more after the end.)
+     */
+    private void shellTurn(String id, String tag) throws Exception {
+        Path go = project.resolve(tag + ".go"), done = project.resolve(tag + ".done");
+        a.write(id + "/in", "while [ ! -e " + go + " ]; do sleep 0.05; done; echo " + tag + " > " + done + "\n");
+        a.awaitState(id, "running");
+        Files.createFile(go);
+        await(tag + " run", () -> Files.exists(done), () -> diagnosis(id));
+        long end = System.nanoTime();
+        a.awaitState(id, "idle");
+        long ms = (System.nanoTime() - end) / 1_000_000;
+        assertTrue(ms < 3000, tag + ": idle " + ms + " ms after the command's end: its screen was not read on its output\n" + diagnosis(id));
+    }
+
+    @Test
+    void aShellIsStillReadOffItsScreenAfterTheControlClientAndTheServerWereKilled() throws Exception {
+        String sh = a.create("sh " + project);
+        a.awaitState(sh, "idle");
+        shellTurn(sh, "before");
+
+        long server = tmuxServer();
+        List<ProcessHandle> clients = controlClients(server);
+        assertEquals(1, clients.size(), described(clients));
+        kill9(clients.getFirst().pid());
+        for (int i = 1; i <= 3; i++) shellTurn(sh, "client" + i);
+        assertEquals(1, controlClients(server).size(), "a new client, and one: " + described(controlClients(server)));
+
+        long old = pid(a, sh);
+        tmux(ns, "kill-server");
+        await("the shell back on a new server", () -> pid(a, sh) != old && pid(a, sh) > 0 && a.state(sh).equals("idle"), () -> diagnosis(sh));
+        for (int i = 1; i <= 3; i++) shellTurn(sh, "server" + i);
+    }
+
     @Test
     void aCorruptOrTornSessionFileIsSetAsideAndTheDaemonServesTheRest() throws Exception {
         String torn = session("torn");

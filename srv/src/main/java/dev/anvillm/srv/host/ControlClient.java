@@ -24,8 +24,10 @@ import java.util.function.Consumer;
  * has had output. It is attached to a session of its own, into which every agent window is
  * linked: tmux reports the output of the panes of the attached session only.
  *
- * <p>Its stdin is a pipe from this process: when the daemon goes, so does the client, and
- * killing it (a command timing out) fails every command in flight.
+ * <p>Its stdin is a pipe from this process: when the daemon goes, even killed with SIGKILL, the
+ * client reads the end of it and exits (and its session, which {@link Tmux} marks
+ * {@code destroy-unattached}, goes with it); killing it (a command timing out) fails every
+ * command in flight.
  */
 final class ControlClient {
     private static final System.Logger LOG = System.getLogger("anvilsrv");

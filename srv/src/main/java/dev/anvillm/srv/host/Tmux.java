@@ -364,9 +364,17 @@ public final class Tmux implements AutoCloseable {
         }
     }
 
-    /** Links every window not yet in the control session into it. */
+    /**
+     * Links every window not yet in the control session into it, and has the control session end
+     * with its client: a daemon killed with SIGKILL leaves no control session behind, and so a
+     * server that held nothing else (no agent session, no spare) exits ({@code exit-empty}: on by
+     * default, as the server reads no configuration file; the daemon sets no server or global option). The
+     * agent windows linked into it are not destroyed with it: a window goes only with its last
+     * link, and each still has its own session's.
+     */
     private void linkAll(ControlClient c) throws IOException {
-        String windows = c.run(List.of(List.of("list-windows", "-a", "-F", "#{session_name}\t#{window_id}")), TIMEOUT_MS);
+        String windows = c.run(List.of(List.of("set-option", "-t", "=" + CONTROL + ":", "destroy-unattached", "on"),
+                List.of("list-windows", "-a", "-F", "#{session_name}\t#{window_id}")), TIMEOUT_MS);
         java.util.Set<String> linked = new java.util.HashSet<>();
         List<String> others = new ArrayList<>();
         for (String line : windows.split("\n")) {
