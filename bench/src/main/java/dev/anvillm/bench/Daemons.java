@@ -123,7 +123,18 @@ final class Daemons implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // a benchmark leaves nothing behind: its namespace, state and logs go with it
+        // a benchmark leaves nothing behind: the sessions outlive their daemon by design, so its tmux
+        // server is ended once the daemon is gone (before, the daemon's control client would make a
+        // new one) and before its socket goes with the directory (after, nothing could reach it)
+        try {
+            new ProcessBuilder("tmux", "-S", namespace.resolve("tmux").toString(), "kill-server").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (IOException e) {
+            System.err.println("bench: could not end the tmux server of " + namespace + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // its namespace, state and logs go with it
         try (var all = Files.walk(dir)) {
             all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

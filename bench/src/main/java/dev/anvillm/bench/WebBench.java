@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -28,7 +27,6 @@ import static dev.anvillm.bench.TuiBench.median;
 import static dev.anvillm.bench.TuiBench.pct;
 import static dev.anvillm.bench.TuiBench.rssKb;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * anvilweb as a person's browser sees it: COUNT test-agent sessions, anvilweb started as
@@ -127,11 +125,7 @@ public final class WebBench {
                 web.destroy();
                 web.waitFor(10, TimeUnit.SECONDS);
             }
-            d.close();
-            // the sessions outlive their daemon by design; a benchmark's must not
-            new ProcessBuilder("tmux", "-S", d.namespace.resolve("tmux").toString(), "kill-server")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-            removeAll(d.dir);
+            d.close(); // the daemon, its sessions' tmux server, its directory
         }
     }
 
@@ -174,12 +168,6 @@ public final class WebBench {
             byte[] line = ("new bench '" + dir + "'\n").getBytes(StandardCharsets.UTF_8);
             f.write(0, line, 0, line.length);
             return new String(f.read(0, 64), StandardCharsets.UTF_8).strip();
-        }
-    }
-
-    private static void removeAll(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }
