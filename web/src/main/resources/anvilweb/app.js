@@ -90,9 +90,17 @@ function table(t) {
   const keep = new Set(t.sessions.map((s) => s.id));
   for (const id of [...rows.keys()]) if (!keep.has(id)) remove(id);
   for (const s of t.sessions) upsert(s, false);
-  // list order: the daemon's (oldest first)
+  // list order: the daemon's (oldest first). Only rows out of place move: a row moved in the DOM
+  // loses the keyboard's focus, which is given back if it did.
   const body = $('#sessions tbody');
-  for (const s of t.sessions) body.appendChild(rows.get(s.id));
+  const focused = document.activeElement;
+  let at = body.firstElementChild;
+  for (const s of t.sessions) {
+    const tr = rows.get(s.id);
+    if (tr === at) at = at.nextElementSibling;
+    else body.insertBefore(tr, at);
+  }
+  if (focused && focused !== document.activeElement && focused.isConnected) focused.focus();
   lastTableAt = Date.now();
   afterChange();
 }
@@ -104,8 +112,19 @@ function cell(tr, cls, text) {
     td.className = cls;
     tr.appendChild(td);
   }
-  if (td.textContent !== text) td.textContent = text;
+  if (text !== null && td.textContent !== text) td.textContent = text;
   return td;
+}
+
+// a directory that may break after each slash (<wbr>), not in the middle of a name
+function pathCell(td, path) {
+  path = path || "";
+  if (td.textContent === path) return;
+  td.textContent = '';
+  path.split(/(?<=\/)/).forEach((part, i) => {
+    if (i > 0) td.appendChild(document.createElement('wbr'));
+    td.appendChild(document.createTextNode(part));
+  });
 }
 
 function upsert(s, alone) {
@@ -113,7 +132,7 @@ function upsert(s, alone) {
   let tr = rows.get(s.id);
   if (!tr) {
     tr = document.createElement('tr');
-    tr.tabIndex = 0;
+    tr.tabIndex = -1; // one row at a time is a Tab stop (tabStops)
     tr.dataset.id = s.id;
     rows.set(s.id, tr);
     $('#sessions tbody').appendChild(tr);
@@ -130,7 +149,7 @@ function upsert(s, alone) {
   badge.className = 'badge s-' + s.state;
   badge.textContent = s.state === 'waiting' ? 'waiting — needs you' : s.state;
   cell(tr, 'backend', s.backend || '…');
-  cell(tr, 'cwd', s.cwd);
+  pathCell(cell(tr, 'cwd', null), s.cwd);
   cell(tr, 'pid', s.pid ? String(s.pid) : '—');
   usageCells(tr, s);
   tr.classList.toggle('waiting', s.state === 'waiting');
@@ -169,7 +188,11 @@ function remove(id) {
   sessions.delete(id);
   if (id === selected) {
     say('session ' + id + ' is gone');
+    // the keyboard's place was in the panel that now hides (Kill, confirmed): back to the table
+    const a = document.activeElement;
+    const lost = !a || a === document.body || $('#detail').contains(a);
     select(null);
+    if (lost) focusTable();
   }
   afterChange();
 }
@@ -177,8 +200,28 @@ function remove(id) {
 function afterChange() {
   applyFilter();
   $('#empty').hidden = rows.size > 0;
-  for (const [id, tr] of rows) tr.classList.toggle('selected', id === selected);
+  for (const [id, tr] of rows) {
+    tr.classList.toggle('selected', id === selected);
+    tr.setAttribute('aria-selected', String(id === selected));
+  }
+  tabStops();
   showDetail();
+}
+
+// The table is one Tab stop (a roving tabindex): the row last focused, else the selected one,
+// else the first shown; the arrows (and j k) move within it.
+let focusRow = null;
+function tabStops() {
+  const shown = (id) => id && rows.has(id) && !rows.get(id).hidden;
+  const first = [...$('#sessions tbody').rows].find((r) => !r.hidden);
+  const stop = shown(focusRow) ? focusRow : shown(selected) ? selected : first ? first.dataset.id : null;
+  for (const [id, tr] of rows) tr.tabIndex = id === stop ? 0 : -1;
+}
+
+function focusTable() {
+  tabStops();
+  const tr = [...rows.values()].find((r) => r.tabIndex === 0);
+  (tr || $('#new')).focus();
 }
 
 function applyFilter() {
@@ -398,6 +441,12 @@ $('#new-form').addEventListener('submit', async (ev) => {
 // ---- keyboard and selection ---------------------------------------------------------------
 
 const tbody = $('#sessions tbody');
+tbody.addEventListener('focusin', (ev) => {
+  const tr = ev.target.closest('tr');
+  if (!tr) return;
+  focusRow = tr.dataset.id;
+  tabStops();
+});
 tbody.addEventListener('click', (ev) => {
   const tr = ev.target.closest('tr');
   if (tr) select(tr.dataset.id);

@@ -57,8 +57,10 @@ final class Daemons implements AutoCloseable {
         Files.createDirectory(ns, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path home = tmp.resolve("home");
         Files.createDirectories(home);
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "@" + Path.of(System.getProperty("anvillm.home", "."), "bin/lib/anvilsrv.jvm"),
-                "--enable-native-access=ALL-UNNAMED",
+        String project = System.getProperty("anvillm.home", ".");
+        // anvillm.home as bin/anvilsrv passes it (earlier builds, compared with --before, need it)
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "@" + Path.of(project, "bin/lib/anvilsrv.jvm"),
+                "-Danvillm.home=" + Path.of(project).toAbsolutePath(), "--enable-native-access=ALL-UNNAMED",
                 "-cp", classpath, "dev.anvillm.srv.Anvilsrv", "fgstart"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = new java.util.HashMap<>(Map.of("NAMESPACE", ns.toString(),
@@ -91,8 +93,10 @@ final class Daemons implements AutoCloseable {
     }
 
     private static ProcessBuilder command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "@" + Path.of(System.getProperty("anvillm.home", "."), "bin/lib/anvilsrv.jvm"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv"));
+        String project = System.getProperty("anvillm.home", ".");
+        // anvillm.home as bin/anvilsrv passes it (earlier builds, compared with --before, need it)
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "@" + Path.of(project, "bin/lib/anvilsrv.jvm"),
+                "-Danvillm.home=" + Path.of(project).toAbsolutePath(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv"));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     }

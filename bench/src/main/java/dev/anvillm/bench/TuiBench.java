@@ -89,9 +89,7 @@ public final class TuiBench {
                     median(visible), pct(visible, 0.9), Collections.max(visible));
             System.out.printf("TUI resident memory             %7.1f MB with %d sessions%n", rss / 1024.0, count);
         } finally {
-            d.close();
-            // the sessions outlive their daemon by design; a benchmark's must not
-            tmux(d.namespace.resolve("tmux"), "kill-server");
+            d.close(); // the daemon, its sessions' tmux server, its directory
         }
     }
 

@@ -21,7 +21,8 @@ import java.util.function.Consumer;
 
 /**
  * The agent tree as calls: one connection to the daemon, made again on the next call after it
- * broke (a daemon restart). Every method blocks its caller: front-ends call it off their UI
+ * broke (a daemon restart). Its {@link #log log} streams and a {@link LiveSessions} started on it
+ * read over that same connection (9P multiplexes requests by tag): one client, one connection. Every method blocks its caller: front-ends call it off their UI
  * thread. Errors are {@link ClientException}s whose message is the daemon's one line, or says
  * that the daemon is not running and how to start it.
  */
@@ -164,8 +165,8 @@ public final class AgentClient implements AutoCloseable {
     /**
      * Follows the session's log like {@code tail -f}: {@code lines} gets the log in pieces of
      * whole lines, from the start, then each entry as it is written; {@code end} runs once the log
-     * ends (the session was killed) or the stream failed (its message), never after
-     * {@link LogStream#close()}.
+     * ends (the session was killed: {@link LogStream#END_OF_LOG}) or the stream failed (its
+     * message), never after {@link LogStream#close()}. It reads over this client's connection.
      */
     public LogStream log(String id, Consumer<String> lines, Consumer<String> end) {
         return LogStream.start(this, id + "/log", lines, end);

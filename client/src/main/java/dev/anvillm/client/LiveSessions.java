@@ -13,13 +13,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The session table kept live from {@code agent/events}, on a connection of its own: no polling.
+ * The session table kept live from {@code agent/events}: no polling. It reads over an
+ * {@link AgentClient}'s one connection, beside that client's calls (9P multiplexes requests by tag,
+ * and the daemon answers them while the events read waits), or over a connection of its own.
  * A (re)sync hands the listener the table as {@code list} gives it, then again once the backends
  * of sessions not seen before are read (a session's backend is null until then).
  * It opens {@code events} first and then reads {@code list}, so no change falls between the two;
- * after a daemon restart it dials again with backoff and resyncs from {@code list}, and an
+ * after a daemon restart it dials again with backoff (the client's connection, made anew once for
+ * every user of it) and resyncs from {@code list}, and an
  * {@code overflow} line (this reader fell behind) resyncs too. Every call of the listener comes
  * from one thread, in order.
  */
@@ -38,11 +43,17 @@ public final class LiveSessions implements AutoCloseable {
     static final long FIRST_RETRY_MS = 100;
     static final long MAX_RETRY_MS = 2000;
 
+    private final AgentClient client;
+    /** The client is this follower's own (made by {@link #start(Path, Listener)}): its connection is closed with it. */
+    private final boolean own;
     private final Path socket;
     private final Listener listener;
     private final Thread thread;
+    /** Counted down by {@link #close()}: ends the wait between dials. */
+    private final CountDownLatch closing = new CountDownLatch(1);
     private volatile boolean closed;
-    private volatile NinepClient conn;
+    /** The events read in flight; cancelled (a Tflush) by {@link #close()}. Never an interrupt: a write by an interrupted thread closes a socket channel, here the connection others share. */
+    private volatile CompletableFuture<byte[]> reading;
     /** Backends never change; remembered across resyncs. Owned by the feed thread. */
     private final Map<String, String> backends = new HashMap<>();
     /** Owned by the feed thread. */
@@ -50,15 +61,32 @@ public final class LiveSessions implements AutoCloseable {
     /** Why the daemon cannot be reached, null while it can. Owned by the feed thread. */
     private String problem;
 
-    private LiveSessions(Path socket, Listener listener) {
-        this.socket = socket;
+    private LiveSessions(AgentClient client, boolean own, Listener listener) {
+        this.client = client;
+        this.own = own;
+        this.socket = client.socket();
         this.listener = listener;
         this.thread = Thread.ofVirtual().name("events " + socket).unstarted(this::run);
     }
 
-    /** Starts following the daemon on {@code socket}; the listener hears the first table once it is read. */
+    /**
+     * Starts following the daemon on {@code socket} over a connection of its own, closed with
+     * it; the listener hears the first table once it is read.
+     */
     public static LiveSessions start(Path socket, Listener listener) {
-        LiveSessions l = new LiveSessions(socket, listener);
+        return begin(new LiveSessions(new AgentClient(socket), true, listener));
+    }
+
+    /**
+     * Starts following the daemon over {@code client}'s connection, shared with its calls and
+     * its {@link AgentClient#log log} streams: one connection for everything. Closing this
+     * leaves the client open.
+     */
+    public static LiveSessions start(AgentClient client, Listener listener) {
+        return begin(new LiveSessions(client, false, listener));
+    }
+
+    private static LiveSessions begin(LiveSessions l) {
         l.thread.start();
         return l;
     }
@@ -66,9 +94,10 @@ public final class LiveSessions implements AutoCloseable {
     private void run() {
         long retry = FIRST_RETRY_MS;
         while (!closed) {
+            NinepClient c = null;
             try {
-                conn = AgentClient.dial(socket);
-                follow(conn);
+                c = client.conn();
+                follow(c);
             } catch (Exception e) {
                 if (closed) return;
                 if (problem == null) retry = FIRST_RETRY_MS; // a new outage: try again soon
@@ -79,12 +108,12 @@ public final class LiveSessions implements AutoCloseable {
                     listener.changed(new Snapshot(List.copyOf(table.values()), false, problem), null);
                 }
             } finally {
-                NinepClient c = conn;
-                if (c != null) c.close();
+                // a connection of its own is made anew each round; a shared one is the client's to redial
+                if (own && c != null) c.close();
             }
             if (closed) return;
             try {
-                Thread.sleep(retry); // backoff between dials while the daemon is away
+                if (closing.await(retry, TimeUnit.MILLISECONDS)) return; // backoff between dials while the daemon is away
             } catch (InterruptedException e) {
                 return;
             }
@@ -99,7 +128,10 @@ public final class LiveSessions implements AutoCloseable {
             Lines lines = new Lines();
             long offset = 0;
             while (!closed) {
-                byte[] b = NinepClient.await(events.readAsync(offset, AgentClient.MSIZE - Codec.IOHDRSZ));
+                CompletableFuture<byte[]> r = events.readAsync(offset, AgentClient.MSIZE - Codec.IOHDRSZ);
+                reading = r;
+                if (closed) r.cancel(false);
+                byte[] b = NinepClient.await(r);
                 if (b.length == 0) throw new java.io.IOException("the daemon ended the events stream");
                 offset += b.length;
                 for (String line : lines.add(b).split("\n")) {
@@ -190,8 +222,9 @@ public final class LiveSessions implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        NinepClient c = conn;
-        if (c != null) c.close();
-        thread.interrupt();
+        closing.countDown();
+        CompletableFuture<byte[]> r = reading;
+        if (r != null) r.cancel(false);
+        if (own) client.close();
     }
 }

@@ -10,14 +10,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * A log followed like {@code tail -f}, on a connection of its own so a long read never waits
- * behind others. Closing it flushes the read in flight and hangs up.
+ * A log followed like {@code tail -f}, over its {@link AgentClient}'s connection: the read that
+ * waits at the log's end holds a tag, not the connection (9P multiplexes, and the daemon answers
+ * other requests meanwhile), so however many logs are followed the daemon sees one client.
+ * Closing it flushes the read in flight (Tflush) and clunks the log's fid; the connection stays.
  */
 public final class LogStream implements AutoCloseable {
+    /** What {@code end} is told when the log itself ended (its session was killed), not the stream. */
+    public static final String END_OF_LOG = "end of log";
+
     private final Consumer<String> lines;
     private final Consumer<String> end;
     private volatile boolean closed;
-    private volatile NinepClient conn;
     private volatile CompletableFuture<byte[]> current;
 
     private LogStream(Consumer<String> lines, Consumer<String> end) {
@@ -32,11 +36,11 @@ public final class LogStream implements AutoCloseable {
     }
 
     private void follow(AgentClient client, String path) {
-        String why = "end of log";
+        String why = END_OF_LOG;
         try {
-            conn = AgentClient.dial(client.socket());
-            if (closed) return;
             client.call(path, () -> {
+                NinepClient conn = client.conn();
+                if (closed) return null;
                 try (Fid f = conn.open(path, OpenMode.OREAD)) {
                     Lines buf = new Lines();
                     long offset = 0;
@@ -59,9 +63,6 @@ public final class LogStream implements AutoCloseable {
             why = e.getMessage();
         } catch (CancellationException e) {
             // closed
-        } finally {
-            NinepClient c = conn;
-            if (c != null) c.close();
         }
         if (!closed) end.accept(why);
     }
@@ -71,7 +72,5 @@ public final class LogStream implements AutoCloseable {
         closed = true;
         CompletableFuture<byte[]> r = current;
         if (r != null) r.cancel(false);
-        NinepClient c = conn;
-        if (c != null) c.close();
     }
 }

@@ -110,6 +110,59 @@ class LiveSessionsTest {
         awaitSeen("the table as list gives it", s -> find(s, gone) == null && "k1100".equals(find(s, kept).alias()));
     }
 
+    /**
+     * On the client's connection: the events read, a followed log and calls share it (the daemon
+     * sees one client); closing the follower and the log leaves it open, and an interrupted caller
+     * does not close it for the others. After a daemon restart all three go on over one new one.
+     */
+    @Test
+    void onTheClientsConnectionEventsLogsAndCallsShareOne() throws Exception {
+        String id = d.client.create("quick", d.project.toString(), "shared");
+        live = LiveSessions.start(d.client, (now, cause) -> seen.set(now));
+        awaitSeen("the session idle", s -> s.connected() && find(s, id) != null && find(s, id).state() == State.IDLE);
+        dev.anvillm.ninep.client.NinepClient conn = d.client.conn();
+        List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LogStream ls = d.client.log(id, log::add, ended::add);
+        TestDaemon.await("the log", () -> String.join("", log).contains("created (pid"), log::toString);
+        d.client.alias(id, "renamed");
+        awaitSeen("the alias, while the log and events reads wait", s -> "renamed".equals(find(s, id).alias()));
+        assertSame(conn, d.client.conn(), "one connection for all three");
+
+        Thread.currentThread().interrupt();
+        try {
+            d.client.list();
+        } catch (ClientException expected) {
+            // the interrupted call gives up
+        } finally {
+            Thread.interrupted();
+        }
+        assertFalse(conn.isClosed(), "an interrupted caller closed the connection the others share");
+
+        d.kill();
+        awaitSeen("the outage", s -> !s.connected());
+        TestDaemon.await("the log told", () -> !ended.isEmpty(), log::toString);
+        assertTrue(ended.getFirst().contains("anvilsrv start"), ended.toString());
+        d.start();
+        awaitSeen("the daemon back", s -> s.connected() && find(s, id) != null);
+        dev.anvillm.ninep.client.NinepClient again = d.client.conn();
+        assertNotSame(conn, again);
+        log.clear();
+        ended.clear();
+        ls = d.client.log(id, log::add, ended::add);
+        d.client.alias(id, "again");
+        awaitSeen("a change after the restart", s -> "again".equals(find(s, id).alias()));
+        TestDaemon.await("the log again", () -> String.join("", log).contains("adopted"), log::toString);
+        assertSame(again, d.client.conn(), "one new connection for all three");
+
+        ls.close();
+        live.close();
+        live = null;
+        assertEquals(State.IDLE, d.client.state(id));
+        assertSame(again, d.client.conn(), "closing them leaves the client's connection open");
+        assertTrue(ended.isEmpty(), "no end after close: " + ended);
+    }
+
     @Test
     void eventLinesParse() {
         assertEquals(new Event(0, "3f2a9b1c", "state", "idle"), Event.parse("state 3f2a9b1c idle"));

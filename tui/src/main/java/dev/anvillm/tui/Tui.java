@@ -110,7 +110,7 @@ final class Tui {
      * reading the table overlap with it; what it hears waits in the inbox until {@link #run}.
      */
     void follow() {
-        live = LiveSessions.start(client.socket(), new LiveSessions.Listener() {
+        live = LiveSessions.start(client, new LiveSessions.Listener() {
             @Override
             public void changed(LiveSessions.Snapshot now, Event cause) {
                 post(() -> table(now, cause));

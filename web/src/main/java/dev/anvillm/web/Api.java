@@ -21,6 +21,8 @@ import java.util.concurrent.CompletionException;
  * line as {@code {"error": ...}}.
  */
 final class Api {
+    /** The request attribute holding the id of the session a stream follows. */
+    private static final String WATCH = "anvilweb.watch";
     private final AgentClient client;
     private final Hub hub;
 
@@ -64,18 +66,39 @@ final class Api {
                 return null;
             }));
         });
-        // streams name their session as the other routes do (checked before the stream starts)
-        r.before("/api/sessions/{id}/log", Api::id);
+        // streams name their session as the other routes do, checked and made an id (an alias may
+        // move to another session later) before the stream starts: one feed per session, its
+        // events (which name ids) found
+        r.before("/api/sessions/{id}/log", ctx -> ctx.attribute(WATCH, sessionId(id(ctx))));
         r.before("/api/events", ctx -> {
             String watch = ctx.queryParam("watch");
-            if (watch != null && !watch.isBlank()) checkId(watch);
+            if (watch != null && !watch.isBlank()) ctx.attribute(WATCH, sessionIdIfKnown(checkId(watch)));
         });
-        r.sse("/api/sessions/{id}/log", sse -> hub.open(Sink.of(sse), sse.ctx().pathParam("id"), Set.of("log", "end"), "end"));
-        r.sse("/api/events", sse -> {
-            String watch = sse.ctx().queryParam("watch");
-            hub.open(Sink.of(sse), watch == null || watch.isBlank() ? null : watch, null, null);
-        });
+        r.sse("/api/sessions/{id}/log", sse -> hub.open(Sink.of(sse), sse.ctx().attribute(WATCH), Set.of("log", "end"), "end"));
+        r.sse("/api/events", sse -> hub.open(Sink.of(sse), sse.ctx().attribute(WATCH), null, null));
         r.exception(ClientException.class, (e, ctx) -> Guard.answer(refusal(e), ctx));
+    }
+
+    /** The id of the session named by {@code name} (an id or an alias); a session that is not there is refused (404). */
+    private String sessionId(String name) throws ClientException {
+        for (Session s : hub.snapshot().sessions()) {
+            if (s.id().equals(name) || name.equals(s.alias())) return s.id();
+        }
+        String id = client.info(name).session().id();
+        return id == null ? name : id;
+    }
+
+    /**
+     * The same for a page's stream, which is never refused for it: a page still naming a session
+     * killed meanwhile, or opened while the daemon is away, gets the table (and the feed says why
+     * there is nothing to follow).
+     */
+    private String sessionIdIfKnown(String name) {
+        try {
+            return sessionId(name);
+        } catch (ClientException e) {
+            return name;
+        }
     }
 
     private void sessions(Context ctx) throws ClientException {

@@ -6,7 +6,6 @@ import dev.anvillm.client.Event;
 import dev.anvillm.client.LiveSessions;
 import dev.anvillm.client.Session;
 
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,13 +16,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one {@code events} reader (a {@link LiveSessions}) and its fan-out to every open stream:
- * a page gets the whole table when it connects, then each change as the session that changed
- * (or {@code gone}), every event line, and what the {@link SessionFeed} of the session it
- * watches says. A heartbeat every {@link #HEARTBEAT_MS} lets a closed tab be noticed.
+ * The one {@code events} reader (a {@link LiveSessions} on the client's one connection) and its
+ * fan-out to every open stream: a page gets the whole table when it connects, then each change as
+ * the session that changed (or {@code gone}), every event line, and what the {@link SessionFeed}
+ * of the session it watches says. A heartbeat every {@link #HEARTBEAT_MS} (system property
+ * {@value #HEARTBEAT_PROPERTY}) lets a closed tab be noticed when nothing else is sent.
  */
 final class Hub implements LiveSessions.Listener, AutoCloseable {
     static final long HEARTBEAT_MS = 10_000;
+    static final String HEARTBEAT_PROPERTY = "anvilweb.heartbeat.ms";
     /** How often the screen of a watched session that is working is looked at again. */
     static final long SCREEN_MS = 1_000;
     /** How often agent/stats (CPU and memory of every session) is read while a page is open. */
@@ -44,9 +45,10 @@ final class Hub implements LiveSessions.Listener, AutoCloseable {
         this.client = client;
     }
 
-    void start(Path socket) {
-        live = LiveSessions.start(socket, this);
-        timer.scheduleWithFixedDelay(() -> pages.forEach(Page::ping), HEARTBEAT_MS, HEARTBEAT_MS, TimeUnit.MILLISECONDS);
+    void start() {
+        live = LiveSessions.start(client, this);
+        long heartbeat = Math.max(1, Long.getLong(HEARTBEAT_PROPERTY, HEARTBEAT_MS));
+        timer.scheduleWithFixedDelay(() -> pages.forEach(Page::ping), heartbeat, heartbeat, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::lookAtScreens, SCREEN_MS, SCREEN_MS, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::readStats, 0, STATS_MS, TimeUnit.MILLISECONDS);
     }
@@ -99,7 +101,17 @@ final class Hub implements LiveSessions.Listener, AutoCloseable {
     }
 
     @Override
-    public synchronized void changed(LiveSessions.Snapshot s, Event cause) {
+    public void changed(LiveSessions.Snapshot s, Event cause) {
+        List<SessionFeed> back = List.of();
+        synchronized (this) {
+            // the daemon answers again: feeds whose log broke with the connection follow it again
+            if (s.connected() && !now.connected()) back = List.copyOf(feeds.values());
+            fanOut(s, cause);
+        }
+        back.forEach(SessionFeed::reconnected);
+    }
+
+    private void fanOut(LiveSessions.Snapshot s, Event cause) {
         now = s;
         nowJson = Json.write(Json.Table.of(s));
         String event;
@@ -147,7 +159,7 @@ final class Hub implements LiveSessions.Listener, AutoCloseable {
             }
             synchronized (this) {
                 statsReading = false;
-                if (json == null) return;
+                if (json == null || json.equals(statsJson)) return; // sent when it changed, not as a heartbeat
                 statsJson = json;
                 for (Page p : pages) p.send("stats", json);
             }

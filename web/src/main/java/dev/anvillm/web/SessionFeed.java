@@ -13,7 +13,9 @@ import java.util.concurrent.CompletableFuture;
  * What the pages watching one session see besides the table: its log as it is written, its last
  * reply (read again after each {@code reply} event), its screen (looked at again while it works).
  * One feed per watched session, shared by every page watching it: one log reader, whatever the
- * number of browsers. A page that joins gets the log's tail, the reply and the screen at once.
+ * number of browsers, on the client's one connection. A page that joins gets the log's tail, the
+ * reply and the screen at once. A log that broke with the connection (the daemon restarted) is
+ * followed again from its start once the daemon answers.
  */
 final class SessionFeed {
     /** How much of the log's end a page that joins is given. */
@@ -29,7 +31,9 @@ final class SessionFeed {
     private CompletableFuture<String> replyRead; // guarded by this
     private boolean screenRead; // guarded by this
     private boolean closed; // guarded by this
-    private LogStream log;
+    private LogStream log; // guarded by this
+    /** Which log reader's pieces are wanted: those of an earlier one (before a reconnect) are dropped. Guarded by this. */
+    private int generation;
 
     SessionFeed(AgentClient client, String id) {
         this.client = client;
@@ -37,7 +41,28 @@ final class SessionFeed {
     }
 
     void start() {
-        log = client.log(id, this::lines, this::ended);
+        follow();
+        readReply();
+        readScreen();
+    }
+
+    private synchronized void follow() {
+        int g = ++generation;
+        log = client.log(id, chunk -> lines(g, chunk), why -> ended(g, why));
+    }
+
+    /**
+     * The daemon answers again after an outage: a log that broke with the connection is read again
+     * from its start (the pages told to start over), the reply and the screen looked at again.
+     */
+    void reconnected() {
+        synchronized (this) {
+            if (closed || ended == null || ended.equals(LogStream.END_OF_LOG)) return;
+            ended = null;
+            tail.setLength(0);
+            send("log", Json.write(new Json.Text(id, "", true)));
+            follow();
+        }
         readReply();
         readScreen();
     }
@@ -56,7 +81,8 @@ final class SessionFeed {
         return pages.isEmpty();
     }
 
-    private synchronized void lines(String chunk) {
+    private synchronized void lines(int g, String chunk) {
+        if (g != generation) return;
         tail.append(chunk);
         if (tail.length() > TAIL) {
             int cut = tail.indexOf("\n", tail.length() - TAIL);
@@ -65,7 +91,8 @@ final class SessionFeed {
         send("log", Json.write(new Json.Text(id, chunk, false)));
     }
 
-    private synchronized void ended(String why) {
+    private synchronized void ended(int g, String why) {
+        if (g != generation) return;
         ended = why;
         send("end", Json.error(id, why));
     }
@@ -132,10 +159,12 @@ final class SessionFeed {
     }
 
     void close() {
+        LogStream l;
         synchronized (this) {
             closed = true;
             if (replyRead != null) replyRead.cancel(false);
+            l = log;
         }
-        if (log != null) log.close();
+        if (l != null) l.close();
     }
 }

@@ -61,7 +61,7 @@ public final class WebServer implements AutoCloseable {
         WebServer w = new WebServer(g, client);
         w.app.start(host, port);
         g.serving(host, w.app.port());
-        w.hub.start(client.socket());
+        w.hub.start();
         return w;
     }
 

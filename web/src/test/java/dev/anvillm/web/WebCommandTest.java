@@ -101,6 +101,24 @@ class WebCommandTest {
     }
 
     @Test
+    void helpPrintsTheUsageOnStdoutAndExitsZero() throws Exception {
+        for (String help : new String[] {"--help", "-h"}) {
+            Process p = anvilweb(help).redirectError(tmp.resolve("help.err").toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), help + ": " + out);
+            assertTrue(out.startsWith("Usage: anvilweb [--addr HOST:PORT] [--read-only]\n"), out);
+            for (String word : new String[] {"anvilweb url", "--addr HOST:PORT", "--read-only", "--help", "Authorization: Bearer", "anvilweb.url"}) {
+                assertTrue(out.contains(word), help + " does not mention " + word + ": " + out);
+            }
+            assertEquals("", Files.readString(tmp.resolve("help.err")), "nothing on stderr");
+        }
+        // a wrong argument is not help: exit 2, one line on stderr naming --help
+        String wrong = run(anvilweb("--nonsense"));
+        assertTrue(wrong.startsWith("2 anvilweb: unknown argument '--nonsense'; see anvilweb --help"), wrong);
+    }
+
+    @Test
     void tokensAre128RandomBits() {
         String a = Guard.newToken();
         assertTrue(a.matches("[0-9a-f]{32}"), a);

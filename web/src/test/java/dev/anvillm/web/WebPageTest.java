@@ -13,7 +13,9 @@ import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.Select;
 
 import java.nio.file.Files;
@@ -36,7 +38,7 @@ class WebPageTest {
         Chromium.requireInstalled();
         d = new TestDaemon(tmp);
         web = WebServer.start("127.0.0.1", 0, Guard.newToken(), false, new AgentClient(d.ns.socket()));
-        b = Chromium.start(tmp.resolve("chromium"), 1200, 900);
+        b = Chromium.start(tmp.resolve("chromium"), 1280, 900);
     }
 
     @AfterEach
@@ -241,9 +243,217 @@ class WebPageTest {
         await("the row marked waiting", () -> row(id).getAttribute("class").contains("waiting") && rowText(id).contains("waiting — needs you"));
         assertTrue(text("#d-hint").contains("anvillm attach " + id), text("#d-hint"));
         screenshot("anvilweb-waiting.png");
+        b.manage().window().setSize(new Dimension(400, 900));
+        await("the narrow layout", () -> !b.findElement(By.cssSelector("#sessions thead")).isDisplayed());
+        long wide = (Long) b.executeScript("return document.documentElement.scrollWidth");
+        long seen = (Long) b.executeScript("return document.documentElement.clientWidth");
+        assertTrue(wide <= seen, "the page scrolls sideways at 400 px: " + wide + " > " + seen);
+        screenshot("anvilweb-waiting-400.png");
+        b.manage().window().setSize(new Dimension(1280, 900));
         b.findElement(By.cssSelector("[data-ctl='interrupt']")).click();
         d.awaitState(id, State.IDLE);
         await("the row back to idle", () -> !row(id).getAttribute("class").contains("waiting") && rowText(id).contains("idle"));
+    }
+
+    private dev.anvillm.client.Info infoOf(String id) {
+        try {
+            return d.client.info(id);
+        } catch (dev.anvillm.client.ClientException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the daemon says session {@code id} is idle again on a process other than {@code before}; returns the new pid. */
+    private long awaitNewProcess(String id, long before) throws InterruptedException {
+        TestDaemon.await(id + " idle on a new process", () -> {
+            dev.anvillm.client.Session s = infoOf(id).session();
+            return s.state() == State.IDLE && s.pid() > 0 && s.pid() != before;
+        }, () -> infoOf(id).facts().toString());
+        long pid = infoOf(id).session().pid();
+        await("the new pid in the row", () -> text("#sessions tr[data-id='" + id + "'] td.pid").equals(String.valueOf(pid))
+                && rowText(id).contains("idle"));
+        return pid;
+    }
+
+    private void press(String ctl) {
+        b.findElement(By.cssSelector("[data-ctl='" + ctl + "']")).click();
+    }
+
+    @Test
+    void startRestartRestartFreshAndRefreshDoWhatTheDaemonSays() throws Exception {
+        String id = selectNew("quick", "buttons", false);
+        // a turn first: a conversation with a transcript is resumed by start and restart (one without is begun anew)
+        b.findElement(By.id("prompt")).sendKeys("remember me");
+        b.findElement(By.cssSelector("#prompt-form button[type=submit]")).click();
+        await("the reply", () -> text("#reply").contains("echo: remember me"));
+        long pid = infoOf(id).session().pid();
+        String conversation = infoOf(id).get("conversation");
+        assertNotNull(conversation);
+
+        // stop, then start: a new process on the same conversation
+        press("stop");
+        d.awaitState(id, State.STOPPED);
+        await("stopped in the row", () -> rowText(id).contains("stopped") && text("#d-state").equals("stopped"));
+        press("start");
+        await("the page saying so", () -> text("#status").contains("buttons: start sent"));
+        pid = awaitNewProcess(id, pid);
+        assertEquals(conversation, infoOf(id).get("conversation"), "start resumes the conversation");
+        assertTrue(infoOf(id).facts().stream().anyMatch(f -> f.getKey().equals("history") && f.getValue().contains("started by request")),
+                infoOf(id).facts().toString());
+
+        // restart: a new process, the conversation resumed
+        press("restart");
+        pid = awaitNewProcess(id, pid);
+        await("the page saying so", () -> text("#status").contains("buttons: restart sent"));
+        assertEquals(conversation, infoOf(id).get("conversation"), "restart resumes the conversation");
+        assertTrue(infoOf(id).facts().stream().anyMatch(f -> f.getValue().contains("restarted by request")), infoOf(id).facts().toString());
+
+        // restart fresh: a new process and a new conversation
+        press("restart fresh");
+        pid = awaitNewProcess(id, pid);
+        await("the page saying so", () -> text("#status").contains("buttons: restart fresh sent"));
+        String fresh = infoOf(id).get("conversation");
+        assertNotEquals(conversation, fresh, "restart fresh starts a new conversation");
+        assertTrue(infoOf(id).facts().stream().anyMatch(f -> f.getValue().contains("restarted with a fresh conversation")),
+                infoOf(id).facts().toString());
+        await("the new conversation on the page's screen", () -> text("#screen").contains(fresh));
+
+        // refresh: the daemon looks at the screen again; it is idle, so nothing else changes
+        press("refresh");
+        await("the page saying so", () -> text("#status").contains("buttons: refresh sent"));
+        assertEquals(State.IDLE, d.client.state(id));
+        assertEquals(pid, infoOf(id).session().pid(), "refresh restarts nothing");
+        assertEquals(fresh, infoOf(id).get("conversation"));
+        // and on a session it cannot look at, the daemon's refusal of the next word is shown, not a success
+        press("stop");
+        d.awaitState(id, State.STOPPED);
+        press("interrupt");
+        await("the daemon's refusal", () -> b.findElement(By.id("status")).getAttribute("class").contains("error")
+                && text("#status").contains("nothing to interrupt"));
+    }
+
+    @Test
+    void anAliasIsSetAndClearedFromThePage() throws Exception {
+        String id = selectNew("quick", "before", false);
+        b.findElement(By.cssSelector("#edit-box summary")).click();
+        WebElement alias = b.findElement(By.id("alias"));
+        await("the alias field holding the alias", () -> alias.getAttribute("value").equals("before"));
+        alias.clear();
+        alias.sendKeys("after");
+        b.findElement(By.cssSelector("#alias-form button")).click();
+        TestDaemon.await("the alias in the tree", () -> "after".equals(infoOf(id).session().alias()), () -> infoOf(id).facts().toString());
+        await("the alias in the row", () -> text("#sessions tr[data-id='" + id + "'] td.alias").equals("after"));
+        await("and in the heading", () -> text("#d-name").equals("after (" + id + ")"));
+        assertTrue(text("#status").contains("alias set: after"), text("#status"));
+
+        alias.clear();
+        b.findElement(By.cssSelector("#alias-form button")).click();
+        TestDaemon.await("the alias cleared in the tree", () -> infoOf(id).session().alias() == null, () -> infoOf(id).facts().toString());
+        await("no alias in the row", () -> text("#sessions tr[data-id='" + id + "'] td.alias").equals("—"));
+        await("the heading the id alone", () -> text("#d-name").equals(id));
+        assertTrue(text("#status").contains("alias cleared"), text("#status"));
+    }
+
+    private String active(String attribute) {
+        return (String) b.executeScript("const a = document.activeElement; return a ? (a.getAttribute(arguments[0]) || '') : '';", attribute);
+    }
+
+    private boolean activeIs(String css) {
+        return (Boolean) b.executeScript("return document.activeElement !== null && document.activeElement.matches(arguments[0])", css);
+    }
+
+    private void keys(CharSequence... k) {
+        new Actions(b).sendKeys(k).perform();
+    }
+
+    private void chord(Keys modifier, CharSequence key) {
+        new Actions(b).keyDown(modifier).sendKeys(key).keyUp(modifier).perform();
+    }
+
+    @Test
+    void everythingByKeyboardAlone() throws Exception {
+        String one = d.client.create("quick", d.project.toString(), "kb-one");
+        String two = d.client.create("quick", d.project.toString(), "kb-two");
+        d.awaitState(one, State.IDLE);
+        d.awaitState(two, State.IDLE);
+        login();
+        await("both rows", () -> rowText(one).contains("idle") && rowText(two).contains("idle"));
+
+        // Tab from the top of the page reaches the table, which is one stop
+        for (int i = 0; i < 6 && !activeIs("#sessions tbody tr"); i++) keys(Keys.TAB);
+        assertEquals(one, active("data-id"), "Tab reaches the table's first row");
+        keys(Keys.TAB);
+        assertFalse(activeIs("#sessions tbody tr"), "one Tab leaves the table: its rows are one stop");
+        chord(Keys.SHIFT, Keys.TAB);
+        assertEquals(one, active("data-id"));
+        keys(Keys.ARROW_DOWN);
+        assertEquals(two, active("data-id"), "↓ moves");
+        keys("k");
+        assertEquals(one, active("data-id"), "k moves up");
+        keys("j");
+        assertEquals(two, active("data-id"), "j moves down");
+        keys(Keys.ENTER);
+        await("Enter opens the session", () -> text("#d-name").contains("kb-two") && text("#screen").contains("anvillm-testagent"));
+
+        // n: the new-session dialog, filled and sent by keys
+        keys("n");
+        await("the dialog, the backend focused", () -> b.findElement(By.id("new-dialog")).isDisplayed() && activeIs("#new-backend"));
+        keys("quick");
+        await("quick chosen by typing", () -> "quick".equals(new Select(b.findElement(By.id("new-backend"))).getFirstSelectedOption().getAttribute("value")));
+        keys(Keys.TAB);
+        assertTrue(activeIs("#new-dir"), "Tab to the directory");
+        keys(d.project.toString(), Keys.TAB);
+        assertTrue(activeIs("#new-alias"), "Tab to the alias");
+        keys("kb-new", Keys.ENTER);
+        String[] made = new String[1];
+        TestDaemon.await("the session made", () -> {
+            try {
+                made[0] = d.client.list().stream().filter(s -> "kb-new".equals(s.alias())).findFirst().map(Session::id).orElse(null);
+                return made[0] != null;
+            } catch (dev.anvillm.client.ClientException e) {
+                return false;
+            }
+        }, () -> b.findElement(By.tagName("body")).getText());
+        await("the dialog closed and the new session open", () -> !b.findElement(By.id("new-dialog")).isDisplayed()
+                && text("#d-name").contains("kb-new"));
+        assertEquals("quick", d.client.backend(made[0]));
+        assertEquals(d.project.toString(), infoOf(made[0]).session().cwd());
+        d.awaitState(made[0], State.IDLE);
+
+        // p: the prompt box; Ctrl+Enter sends
+        keys("p");
+        assertTrue(activeIs("#prompt"), "p focuses the prompt box");
+        keys("typed, never clicked");
+        chord(Keys.CONTROL, Keys.ENTER);
+        await("the reply", () -> text("#reply").contains("echo: typed, never clicked"));
+        assertEquals("", b.findElement(By.id("prompt")).getAttribute("value"), "sent, the box emptied");
+
+        // Kill…, then its confirmation, by keys
+        chord(Keys.SHIFT, Keys.TAB);
+        assertTrue(activeIs("#kill"), "Shift+Tab from the prompt box reaches Kill…");
+        keys(Keys.ENTER);
+        await("the confirmation, Cancel focused", () -> b.findElement(By.id("kill-dialog")).isDisplayed() && activeIs("#kill-cancel"));
+        keys(Keys.ESCAPE);
+        await("Escape closes it", () -> !b.findElement(By.id("kill-dialog")).isDisplayed());
+        assertTrue(d.client.list().stream().anyMatch(s -> s.id().equals(made[0])), "nothing killed");
+        assertTrue(activeIs("#kill"), "back on Kill…");
+        keys(Keys.ENTER);
+        await("the confirmation again", () -> b.findElement(By.id("kill-dialog")).isDisplayed() && activeIs("#kill-cancel"));
+        chord(Keys.SHIFT, Keys.TAB);
+        assertTrue(activeIs("#kill-confirm"), "Shift+Tab to Kill");
+        keys(Keys.ENTER);
+        TestDaemon.await("the session killed", () -> {
+            try {
+                return d.client.list().stream().noneMatch(s -> s.id().equals(made[0]));
+            } catch (dev.anvillm.client.ClientException e) {
+                return false;
+            }
+        }, () -> b.findElement(By.tagName("body")).getText());
+        await("its row gone", () -> row(made[0]) == null);
+        TestDaemon.await("the keys back in the table", () -> activeIs("#sessions tbody tr"),
+                () -> "focus on " + b.executeScript("const a = document.activeElement; return a ? a.outerHTML.slice(0, 200) : 'nothing'"));
+        keys(Keys.ARROW_UP);
+        assertEquals(one, active("data-id"), "the arrows work there at once");
     }
 
     @Test

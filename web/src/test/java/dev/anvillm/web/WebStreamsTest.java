@@ -7,6 +7,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -95,8 +99,49 @@ class WebStreamsTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         if (hub != null) hub.close();
+        if (web != null) web.close();
+        if (d != null) d.close();
+    }
+
+    TestDaemon d;
+    WebServer web;
+
+    /**
+     * A tab closed (here: the socket of a real HTTP stream, closed once it had the table) while
+     * nothing changes in the daemon (no session, so nothing to send): only the heartbeat can
+     * notice it, and it does. Its interval is set short for the test.
+     */
+    @Test
+    void aClosedTabIsNoticedByTheHeartbeatWhenNothingElseIsSent() throws Exception {
+        d = new TestDaemon(tmp);
+        String token = Guard.newToken();
+        System.setProperty(Hub.HEARTBEAT_PROPERTY, "200");
+        try {
+            web = WebServer.start("127.0.0.1", 0, token, false, new AgentClient(d.ns.socket()));
+        } finally {
+            System.clearProperty(Hub.HEARTBEAT_PROPERTY);
+        }
+        StringBuilder got = new StringBuilder();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), web.port())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:" + web.port() + "\r\nAccept: text/event-stream\r\n"
+                    + "Authorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[8192];
+            // the table of a daemon that answers, and the first (empty) stats: after that nothing changes
+            while (!(got.indexOf("\"connected\":true") >= 0 && got.indexOf("event: stats") >= 0)) {
+                int n = in.read(buf);
+                assertTrue(n > 0, "the stream ended early: " + got);
+                got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            }
+            assertTrue(got.toString().startsWith("HTTP/1.1 200"), got.toString());
+            assertEquals(1, web.streams());
+        }
+        // the tab is closed: nothing is sent but the heartbeat, and it finds the stream gone
+        TestDaemon.await("the closed stream forgotten", () -> web.streams() == 0, () -> web.streams() + " streams");
+        assertTrue(d.client.list().isEmpty(), "nothing happened in the daemon");
     }
 
     @Test

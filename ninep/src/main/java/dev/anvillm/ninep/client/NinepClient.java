@@ -277,6 +277,10 @@ public final class NinepClient implements AutoCloseable {
     private void transmit(Message.T m) {
         byte[] frame = Codec.encode(m);
         options.trace().sent(m);
+        // A write by a thread whose interrupt is set closes the channel (it is an
+        // InterruptibleChannel), failing every request of everyone sharing this connection: the
+        // interrupt is put aside for the write and given back to its thread after.
+        boolean interrupted = Thread.interrupted();
         sendLock.lock();
         try {
             ByteBuffer buf = ByteBuffer.wrap(frame);
@@ -285,6 +289,7 @@ public final class NinepClient implements AutoCloseable {
             shutdown(new NinepException("connection lost: " + e.getMessage(), e));
         } finally {
             sendLock.unlock();
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
