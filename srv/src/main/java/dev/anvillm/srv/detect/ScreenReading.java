@@ -67,6 +67,9 @@ public final class ScreenReading {
             if (!force) return new Verdict(Step.NOTHING, again);
         }
         boolean settled = force || now - changedMs >= SETTLE.toMillis();
+        // not settled yet: a look when it will have (the one asked for when it changed may have
+        // given way to a sooner one, this one; without it, no look might come until the sweep)
+        if (!settled && again < 0) again = changedMs + SETTLE.toMillis() - now + 5;
         String tail = lastLines(screen, 12);
         boolean waiting = waitingShown(screen);
         boolean busy = spec.busy() != null && spec.busy().matcher(tail).find();

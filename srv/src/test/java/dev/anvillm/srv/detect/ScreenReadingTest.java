@@ -1,0 +1,37 @@
+package dev.anvillm.srv.detect;
+
+import dev.anvillm.srv.backend.BackendSpec;
+import dev.anvillm.srv.backend.Backends;
+import dev.anvillm.srv.session.State;
+import dev.anvillm.srv.session.TestSessions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ScreenReadingTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aScreenNotYetSettledAsksForALookWhenItWillHaveAndThenTheTurnEnds() throws Exception {
+        BackendSpec sh = Backends.load(TestSessions.projectHome(), dir.resolve("none.yaml"), Map.of("PATH", "/usr/bin:/bin")).get("sh").orElseThrow();
+        ScreenReading r = new ScreenReading(sh);
+        String screen = "$ echo hi\nhi\n$ ";
+        // it changed: a look once it has settled
+        assertEquals(new ScreenReading.Verdict(ScreenReading.Step.NOTHING, 755), r.read(screen, 1_000, false, State.RUNNING, false, 0));
+        // a look that came sooner (output 100 ms later, nothing new): still not settled, and it
+        // says when to look again (the look asked for first may have given way to this one)
+        ScreenReading.Verdict v = r.read(screen, 1_100, false, State.RUNNING, false, 0);
+        assertEquals(ScreenReading.Step.NOTHING, v.step());
+        assertEquals(655, v.againInMs());
+        // settled, the prompt showing: the turn is over, and nothing more is asked
+        v = r.read(screen, 1_760, false, State.RUNNING, false, 0);
+        assertEquals(ScreenReading.Step.TURN_ENDED, v.step());
+        assertTrue(v.againInMs() < 0);
+    }
+}
