@@ -22,9 +22,10 @@ import java.util.function.Consumer;
 /**
  * The agent tree as calls: one connection to the daemon, made again on the next call after it
  * broke (a daemon restart). Its {@link #log log} streams and a {@link LiveSessions} started on it
- * read over that same connection (9P multiplexes requests by tag): one client, one connection. Every method blocks its caller: front-ends call it off their UI
- * thread. Errors are {@link ClientException}s whose message is the daemon's one line, or says
- * that the daemon is not running and how to start it.
+ * read over that same connection (9P multiplexes requests by tag): one client, one connection.
+ * Every method blocks its caller: front-ends call it off their UI thread. Errors are
+ * {@link ClientException}s whose message is the daemon's one line, or says that the daemon is not
+ * running and how to start it.
  */
 public final class AgentClient implements AutoCloseable {
     /** Larger than plan9port's 8 KiB: a log or a long reply comes in fewer round trips. */
