@@ -86,9 +86,22 @@ public final class Tmux implements AutoCloseable {
         return runPrintingPid(cmd, name);
     }
 
-    /** Replaces the (usually dead) process of session {@code name}; returns the new pid. */
+    /**
+     * Replaces the (usually dead) process of session {@code name}; returns the new pid.
+     *
+     * <p>The control client's output of the pane is paused around the respawn: tmux 3.3a (Debian
+     * 12's) keeps the old process's output not yet written to a control client as a count of bytes
+     * still to come from the pane's buffer, which the respawn empties; writing it then ends the
+     * whole server ({@code fatal: not enough data}), every session with it. Pausing drops that
+     * count, and continuing starts the client again at the new process's first byte.
+     */
     public int respawn(String name, Path cwd, Map<String, String> env, List<String> argv) throws IOException {
-        return runPrintingPid(respawnArgs(name, cwd, env, argv), name);
+        String pane = run(List.of("display-message", "-p", "-t", target(name), "#{pane_id}")).trim();
+        if (!pane.matches("%[0-9]+")) throw new TmuxException("tmux gave no pane id for " + name + ": " + pane);
+        List<String> cmd = new ArrayList<>(List.of("refresh-client", "-A", pane + ":pause", ";"));
+        cmd.addAll(respawnArgs(name, cwd, env, argv));
+        cmd.addAll(List.of(";", "refresh-client", "-A", pane + ":continue"));
+        return runPrintingPid(cmd, name);
     }
 
     /** Runs {@code cmd} and, in the same tmux invocation, prints the pane's pid: one process, not two. */

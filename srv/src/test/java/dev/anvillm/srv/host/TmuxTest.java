@@ -101,6 +101,25 @@ class TmuxTest {
     }
 
     @Test
+    void aPaneRestartedWhileItWritesLeavesTheServerAndEverySessionRunning() throws Exception {
+        // tmux 3.3a ended its whole server when a pane was respawned with output not yet passed to
+        // the control client (fatal: not enough data): every session went with it
+        List<String> chatty = List.of("sh", "-c", "while :; do echo tick; done");
+        tmux.start("busy01", dir, Map.of(), chatty, 80, 24);
+        int bystander = tmux.start("other01", dir, Map.of(), List.of("sh", "-c", "exec sleep 600"), 80, 24);
+        String server = outside("display-message", "-p", "#{pid}").strip();
+        for (int i = 0; i < 40; i++) {
+            int pid = tmux.respawn("busy01", dir, Map.of(), chatty);
+            assertTrue(pid > 0, "round " + i);
+        }
+        assertEquals(server, outside("display-message", "-p", "#{pid}").strip(), "the same tmux server");
+        assertEquals(bystander, tmux.panePid("other01"), "the other session's process untouched");
+        AtomicInteger seen = new AtomicInteger();
+        tmux.onOutput("busy01", seen::incrementAndGet);
+        awaitTrue(() -> seen.get() > 0, "the restarted pane's output still noticed");
+    }
+
+    @Test
     void aCommandSentAsTheClientEndsIsRunOnTheNextOne() throws Exception {
         tmux.start("race01", dir, Map.of(), List.of("sh", "-c", "exec sleep 600"), 80, 24);
         for (int i = 0; i < 20; i++) {
