@@ -41,6 +41,7 @@ public final class ScreenReading {
     private final BackendSpec spec;
     private String last = "";
     private long changedMs;
+    private long lastReadMs;
 
     public ScreenReading(BackendSpec spec) {
         this.spec = spec;
@@ -51,19 +52,30 @@ public final class ScreenReading {
         return last;
     }
 
+    /** As {@link #read(String, long, long, boolean, State, boolean, long)}, with no output notice known. */
+    public Verdict read(String screen, long now, boolean force, State state, boolean sessionStarted, long lastHookMs) {
+        return read(screen, now, 0, force, state, sessionStarted, lastHookMs);
+    }
+
     /**
      * Reads {@code screen}, seen at {@code now} while the session is {@code state}.
      *
+     * @param outputMs       when tmux last said the pane had output (0: never): a screen seen
+     *                       changed changed then, when that was after the previous look, not when
+     *                       it was looked at (a look can come a second after the output, and the
+     *                       screen has been still since)
      * @param force          judge it even if it just changed (a user asked for a refresh; starting)
      * @param sessionStarted a hook backend has said it started
      * @param lastHookMs     when its last hook came
      */
-    public Verdict read(String screen, long now, boolean force, State state, boolean sessionStarted, long lastHookMs) {
+    public Verdict read(String screen, long now, long outputMs, boolean force, State state, boolean sessionStarted, long lastHookMs) {
         long again = -1;
+        long previousRead = lastReadMs;
+        lastReadMs = now;
         if (!screen.equals(last)) {
             last = screen;
-            changedMs = now;
-            again = SETTLE.toMillis() + 5; // a look when it has settled
+            changedMs = outputMs > previousRead && outputMs <= now ? outputMs : now;
+            again = Math.max(0, changedMs + SETTLE.toMillis() - now) + 5; // a look when it has settled
             if (!force) return new Verdict(Step.NOTHING, again);
         }
         boolean settled = force || now - changedMs >= SETTLE.toMillis();

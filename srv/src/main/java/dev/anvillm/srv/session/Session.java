@@ -78,6 +78,8 @@ public final class Session {
     /** What a human must do before the session can go on (a dialog came up before the backend was ever ready), or null. */
     private volatile String attention;
     private volatile long lastLookMs;
+    /** When tmux last said the pane had output. */
+    private volatile long lastOutputMs;
 
     private final List<Consumer<String>> replyWaiters = new ArrayList<>();
     /** When the next look at the screen is due (epoch ms), Long.MAX_VALUE when none is. */
@@ -452,6 +454,7 @@ public final class Session {
      */
     private void outputSeen() {
         if (killed) return;
+        lastOutputMs = System.currentTimeMillis();
         long gap = state == State.IDLE ? IDLE_LOOK.toMillis() : BUSY_LOOK.toMillis();
         lookIn(Math.max(OUTPUT_DELAY_MS, lastLookMs + gap - System.currentTimeMillis()));
     }
@@ -586,7 +589,7 @@ public final class Session {
         } catch (IOException e) {
             return;
         }
-        ScreenReading.Verdict v = screenReading.read(screen, now, force, state, sessionStarted, hooks.lastHookMs());
+        ScreenReading.Verdict v = screenReading.read(screen, now, lastOutputMs, force, state, sessionStarted, hooks.lastHookMs());
         if (v.againInMs() >= 0) lookIn(v.againInMs()); // no output may come to say it stayed so
         if (attention != null && state == State.WAITING && !screenReading.waitingShown(screen)) {
             // the human answered the first-run dialog: the backend goes on starting
@@ -646,7 +649,11 @@ public final class Session {
 
         @Override
         public void turnStarted() {
-            if (state.live()) setState(State.RUNNING);
+            if (!state.live()) return;
+            setState(State.RUNNING);
+            // the line's echo may have come while the session was still idle, and so been given
+            // the idle's second between looks: a look soon, at a working session's pace
+            lookIn(Math.max(OUTPUT_DELAY_MS, lastLookMs + BUSY_LOOK.toMillis() - System.currentTimeMillis()));
         }
 
         @Override public void logEvent(String text) { Session.this.logEvent(text); }

@@ -34,4 +34,20 @@ class ScreenReadingTest {
         assertEquals(ScreenReading.Step.TURN_ENDED, v.step());
         assertTrue(v.againInMs() < 0);
     }
+
+    @Test
+    void aChangeLookedAtLateIsDatedByTheOutputThatMadeIt() throws Exception {
+        BackendSpec sh = Backends.load(TestSessions.projectHome(), dir.resolve("none.yaml"), Map.of("PATH", "/usr/bin:/bin")).get("sh").orElseThrow();
+        ScreenReading r = new ScreenReading(sh);
+        r.read("$ ", 0, 0, false, State.RUNNING, false, 0);
+        // the command's output came at 1,000, and the look only at 1,900 (it had been given an idle
+        // session's pace): the screen changed at 1,000 and has been still since; one more look to be sure
+        ScreenReading.Verdict v = r.read("$ echo hi\nhi\n$ ", 1_900, 1_000, false, State.RUNNING, false, 0);
+        assertEquals(new ScreenReading.Verdict(ScreenReading.Step.NOTHING, 5), v);
+        v = r.read("$ echo hi\nhi\n$ ", 1_905, 1_000, false, State.RUNNING, false, 0);
+        assertEquals(ScreenReading.Step.TURN_ENDED, v.step());
+        // output before the previous look says nothing of a change seen now: dated by this look
+        v = r.read("$ echo hi\nhi\n$ ls\n$ ", 3_000, 1_000, false, State.RUNNING, false, 0);
+        assertEquals(new ScreenReading.Verdict(ScreenReading.Step.NOTHING, 755), v);
+    }
 }
