@@ -69,15 +69,20 @@ final class Daemons implements AutoCloseable {
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         pb.redirectOutput(tmp.resolve("daemon.log").toFile());
-        Process p = pb.start();
+        Daemons d = new Daemons(ns, home, pb.start(), env, tmp);
         Path socket = ns.resolve("agent");
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!Files.exists(socket)) {
-            if (!p.isAlive()) throw new IOException("daemon exited: " + Files.readString(tmp.resolve("daemon.log")));
-            if (System.nanoTime() > deadline) throw new IOException("daemon did not create its socket within 30 s");
-            Thread.sleep(20);
+        try {
+            while (!Files.exists(socket)) {
+                if (!d.process.isAlive()) throw new IOException("daemon exited: " + Files.readString(tmp.resolve("daemon.log")));
+                if (System.nanoTime() > deadline) throw new IOException("daemon did not create its socket within 30 s");
+                Thread.sleep(20); // polling the daemon's start, with a deadline
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            d.close(); // a daemon that did not come up leaves nothing behind either
+            throw e;
         }
-        return new Daemons(ns, home, p, env, tmp);
+        return d;
     }
 
     /** {@code anvilsrv args...} on this daemon's namespace, as a user runs it; its output is discarded. */
