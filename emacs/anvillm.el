@@ -14,9 +14,10 @@
 
 ;; M-x anvillm shows the sessions of the anvillm daemon (anvilsrv) in the
 ;; *AnviLLM* buffer, live: it follows the daemon's agent/events stream over
-;; its own 9P connection (anvillm-9p.el), with no timer and no external
-;; program.  Every key acts on the session at point, by id, and returns at
-;; once; what the daemon answers shows in the echo area.
+;; its own 9P connection (anvillm-9p.el), with no external program.  The
+;; only reading on a timer is agent/stats (CPU and memory), every 3 s while
+;; the buffer shows in a window.  Every key acts on the session at point, by
+;; id, and returns at once; what the daemon answers shows in the echo area.
 ;;
 ;;   s new session     p prompt buffer    P prompt from the minibuffer
 ;;   t stop   S start  R restart          i interrupt   K kill
@@ -82,6 +83,11 @@ a terminal Emacs, with no window system, wants)."
 (defvar anvillm--retry-timer nil)
 (defvar anvillm--render-timer nil)
 (defvar anvillm--goto nil "The id of a session to put point on once it shows.")
+(defvar anvillm--stats (make-hash-table :test #'equal)
+  "Session id -> (CPU-TEXT . MEMORY-TEXT), as agent/stats last said.")
+(defvar anvillm--stats-timer nil)
+(defvar anvillm--stats-read nil "Non-nil while a read of agent/stats is in flight.")
+(defconst anvillm--stats-every 3 "Seconds between reads of agent/stats while the table shows.")
 
 (defun anvillm--connection ()
   "The live connection to the daemon, dialled now when there is none."
@@ -198,6 +204,71 @@ is the rest of the line.  Malformed lines are skipped."
                 out))))
     (nreverse out)))
 
+(defun anvillm-parse-stats (text)
+  "The lines of agent/stats TEXT as a hash table: id -> (CPU-TEXT . MEMORY-TEXT).
+A line is id, alias, state, cpu, rss, pss or \"-\", uptime, restarts,
+processes, ports, separated by tabs; the memory shown is the PSS when
+known (shared pages counted once), else the RSS.  Malformed lines are skipped."
+  (let ((out (make-hash-table :test #'equal)))
+    (dolist (line (split-string text "\n" t))
+      (let ((f (split-string line "\t")))
+        (when (and (>= (length f) 10) (not (string-empty-p (car f)))
+                   (string-match-p "\\`[0-9.]+\\'" (nth 3 f))
+                   (string-match-p "\\`[0-9]+\\'" (nth 4 f)))
+          (let ((cpu (string-to-number (nth 3 f)))
+                (mem (string-to-number (if (equal (nth 5 f) "-") (nth 4 f) (nth 5 f)))))
+            (puthash (car f) (cons (anvillm--cpu-text cpu) (anvillm--bytes-text mem)) out)))))
+    out))
+
+(defun anvillm--cpu-text (cpu)
+  "Format CPU percent for its column: 0.4, 12, 250."
+  (if (< cpu 10) (format "%.1f" cpu) (format "%.0f" cpu)))
+
+(defun anvillm--bytes-text (b)
+  "Format B bytes for their column: 512K, 87M, 1.2G."
+  (let ((m (/ b 1048576.0)))
+    (cond ((< b 1048576) (format "%dK" (/ (+ b 1023) 1024)))
+          ((< m 10) (format "%.1fM" m))
+          ((< m 1024) (format "%.0fM" m))
+          (t (format "%.1fG" (/ m 1024))))))
+
+(defun anvillm--read-stats ()
+  "Read agent/stats if the table is in a window and no read is in flight."
+  (let ((buf (get-buffer anvillm-buffer-name)))
+    (if (not buf)
+        (anvillm--stop-stats)
+      (when (and (not anvillm--stats-read) (not anvillm--problem)
+                 (get-buffer-window buf t) (anvillm-9p-live-p anvillm--conn))
+        (setq anvillm--stats-read t)
+        (condition-case nil
+            (anvillm-9p-read
+             anvillm--conn "stats"
+             (lambda (err text)
+               (setq anvillm--stats-read nil)
+               (unless err
+                 (let ((new (anvillm-parse-stats text)))
+                   (unless (equal (anvillm--hash-alist new) (anvillm--hash-alist anvillm--stats))
+                     (setq anvillm--stats new)
+                     (anvillm--render-soon))))))
+          (error (setq anvillm--stats-read nil)))))))
+
+(defun anvillm--hash-alist (h)
+  "The entries of hash table H as an alist sorted by key, to compare two tables."
+  (let (out)
+    (maphash (lambda (k v) (push (cons k v) out)) h)
+    (sort out (lambda (a b) (string< (car a) (car b))))))
+
+(defun anvillm--start-stats ()
+  "Read agent/stats now and every `anvillm--stats-every' seconds."
+  (unless anvillm--stats-timer
+    (setq anvillm--stats-timer (run-at-time 0 anvillm--stats-every #'anvillm--read-stats))))
+
+(defun anvillm--stop-stats ()
+  "Stop reading agent/stats."
+  (when anvillm--stats-timer (cancel-timer anvillm--stats-timer))
+  (setq anvillm--stats-timer nil
+        anvillm--stats-read nil))
+
 (defun anvillm--alias (word)
   "WORD as an alias: nil for \"-\" or nothing."
   (unless (or (null word) (member word '("" "-"))) word))
@@ -281,11 +352,14 @@ The tmux fact reads tmux -S SOCKET attach -t TARGET; the socket may hold spaces.
   "The table row of session vector S."
   (let* ((state (or (aref s 3) "?"))
          (face (if anvillm--problem 'anvillm-unreachable
-                 (intern-soft (concat "anvillm-" state)))))
+                 (intern-soft (concat "anvillm-" state))))
+         (use (gethash (aref s 0) anvillm--stats)))
     (list (aref s 0)
           (vector (aref s 0) (or (aref s 1) "-") (or (aref s 2) "")
                   (if (facep face) (propertize state 'face face) state)
-                  (number-to-string (aref s 4)) (or (aref s 5) "")))))
+                  (number-to-string (aref s 4))
+                  (or (car use) "") (or (cdr use) "")
+                  (or (aref s 5) "")))))
 
 (defun anvillm--render ()
   "Draw the table in the *AnviLLM* buffer, keeping point on its session."
@@ -325,14 +399,29 @@ It looks as `tabulated-list-print-entry' would make it, with
 one `format' per row instead of its work per cell: 200 rows draw
 several times faster.  The widths are those of `tabulated-list-format'."
   (let ((beg (point)))
-    (insert (format " %-8s %-16s %-10s %-9s %8s %s\n"
+    (insert (format " %-8s %-16s %-10s %-9s %8s %5s %5s %s\n"
                     (anvillm--cell (aref cols 0) 8) (anvillm--cell (aref cols 1) 16)
-                    (anvillm--cell (aref cols 2) 10) (aref cols 3) (aref cols 4) (aref cols 5)))
+                    (anvillm--cell (aref cols 2) 10) (aref cols 3) (aref cols 4)
+                    (aref cols 5) (aref cols 6) (aref cols 7)))
     (add-text-properties beg (point) (list 'tabulated-list-id id 'tabulated-list-entry cols))))
 
 (defun anvillm--sort-pid (a b)
   "Non-nil when row A has a smaller pid than row B."
   (< (string-to-number (aref (cadr a) 4)) (string-to-number (aref (cadr b) 4))))
+
+(defun anvillm--sort-cpu (a b)
+  "Non-nil when row A has less CPU in use than row B."
+  (< (string-to-number (aref (cadr a) 5)) (string-to-number (aref (cadr b) 5))))
+
+(defun anvillm--bytes-of (text)
+  "The bytes TEXT (512K, 87M, 1.2G) stands for; 0 when it is blank."
+  (* (string-to-number text)
+     (pcase (and (> (length text) 0) (aref text (1- (length text))))
+       (?K 1024) (?M 1048576) (?G 1073741824) (_ 1))))
+
+(defun anvillm--sort-mem (a b)
+  "Non-nil when row A has less memory in use than row B."
+  (< (anvillm--bytes-of (aref (cadr a) 6)) (anvillm--bytes-of (aref (cadr b) 6))))
 
 (defvar anvillm-mode-map
   (let ((map (make-sparse-keymap)))
@@ -365,7 +454,9 @@ Every key acts on the session at point:
 \\{anvillm-mode-map}"
   (setq tabulated-list-format
         [("ID" 8 t) ("Alias" 16 t) ("Backend" 10 t) ("State" 9 t)
-         ("PID" 8 anvillm--sort-pid :right-align t) ("Cwd" 0 t)])
+         ("PID" 8 anvillm--sort-pid :right-align t)
+         ("CPU" 5 anvillm--sort-cpu :right-align t) ("Mem" 5 anvillm--sort-mem :right-align t)
+         ("Cwd" 0 t)])
   (setq tabulated-list-padding 1)
   (setq tabulated-list-printer #'anvillm--print-row)
   (setq tabulated-list-sort-key nil)
@@ -378,7 +469,8 @@ Every key acts on the session at point:
   (when anvillm--retry-timer (cancel-timer anvillm--retry-timer))
   (setq anvillm--retry-timer nil)
   (when anvillm--events (anvillm-9p-cancel anvillm--events))
-  (setq anvillm--events nil))
+  (setq anvillm--events nil)
+  (anvillm--stop-stats))
 
 ;;;###autoload
 (defun anvillm ()
@@ -391,6 +483,7 @@ Every key acts on the session at point:
       (setq anvillm--problem nil)
       (anvillm--render)
       (anvillm--follow)
+      (anvillm--start-stats)
       (unless (anvillm-9p-live-p anvillm--conn)
         (setq anvillm--problem "daemon not answering")
         (anvillm--schedule-retry)))

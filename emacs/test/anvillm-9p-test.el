@@ -98,6 +98,17 @@
   (should (equal (anvillm-parse-event "1700000000000 0123abcd restarted pid 7 after crash")
                  '(1700000000000 "0123abcd" "restarted" "pid 7 after crash")))
   (should (null (anvillm-parse-event "garbage")))
+  (let ((stats (anvillm-parse-stats
+                (concat "0123abcd\t-\tidle\t0.4\t1691648\t308224\t88\t0\t1\t-\n"
+                        "4567cdef\tdev\trunning\t137.5\t2147483648\t-\t9\t2\t9\t127.0.0.1:8080\n"
+                        "bad\tline\n"))))
+    (should (equal (gethash "0123abcd" stats) '("0.4" . "301K"))) ; the PSS when known
+    (should (equal (gethash "4567cdef" stats) '("138" . "2.0G"))) ; else the RSS
+    (should (= (hash-table-count stats) 2)))
+  (should (= (anvillm--bytes-of "301K") (* 301 1024)))
+  (should (> (anvillm--bytes-of "1.5M") (anvillm--bytes-of "999K")))
+  (should (> (anvillm--bytes-of "2.0G") (anvillm--bytes-of "1023M")))
+  (should (= (anvillm--bytes-of "") 0))
   (let ((info (anvillm-parse-info "id\tab\ntmux\ttmux -S /tmp/a b/tmux attach -t ab\nhistory\tx\nhistory\ty\n")))
     (should (equal (anvillm-attach-command info)
                    '("tmux" "-S" "/tmp/a b/tmux" "attach-session" "-t" "=ab")))
@@ -106,7 +117,9 @@
 (ert-deftest anvillm-rows-line-up-under-the-header-and-keep-their-ids ()
   (let ((anvillm--sessions (make-hash-table :test #'equal))
         (anvillm--order '("0123abcd" "4567cdef"))
-        (anvillm--problem nil))
+        (anvillm--problem nil)
+        (anvillm--stats (make-hash-table :test #'equal)))
+    (puthash "0123abcd" '("12" . "1.5M") anvillm--stats)
     (puthash "0123abcd" (vector "0123abcd" "a-very-long-alias-name-here" "quick" "waiting" 123 "/tmp/x")
              anvillm--sessions)
     (puthash "4567cdef" (vector "4567cdef" nil "sh" "idle" 99999 "/tmp/é y") anvillm--sessions)
@@ -115,12 +128,13 @@
       (anvillm--render)
       (goto-char (point-min))
       (should (equal (tabulated-list-get-id) "0123abcd"))
-      (should (looking-at " 0123abcd a-very-long-ali… quick      waiting        123 /tmp/x$"))
+      (should (looking-at " 0123abcd a-very-long-ali… quick      waiting        123    12  1.5M /tmp/x$"))
       (should (eq (get-text-property (+ (point) 38) 'face) 'anvillm-waiting))
       (should (equal mode-line-process " [1 waiting]"))
       (forward-line 1)
       (should (equal (tabulated-list-get-id) "4567cdef"))
-      (should (looking-at " 4567cdef -                sh         idle         99999 /tmp/é y$"))
+      ;; no figures yet (agent/stats not read): blank cells, the cwd in its place
+      (should (looking-at " 4567cdef -                sh         idle         99999             /tmp/é y$"))
       (kill-buffer))))
 
 (provide 'anvillm-9p-test)

@@ -126,9 +126,20 @@
     (let ((row (anvillm-test--row id)))
       (should (equal (aref row 1) "behind"))
       (should (equal (aref row 2) "quick"))
-      (should (equal (aref row 5) (getenv "ANVILLM_TEST_PROJECT")))
+      (should (equal (aref row 7) (getenv "ANVILLM_TEST_PROJECT")))
       (should (> (string-to-number (aref row 4)) 0))
       (should (eq (get-text-property 0 'face (aref row 3)) 'anvillm-idle)))
+    ;; what its process tree uses, from agent/stats (read every 3 s while the table shows)
+    (anvillm-test--await "its CPU and memory"
+                         (lambda () (let ((r (anvillm-test--row id)))
+                                      (and r (string-match-p "\\`[0-9]+\\(?:\\.[0-9]\\)?\\'" (aref r 5))
+                                           (string-match-p "\\`[0-9.]+[KMG]\\'" (aref r 6))))))
+    (with-current-buffer anvillm-buffer-name
+      (save-excursion
+        (anvillm--goto-id id)
+        (should (string-match-p (format " %s +[0-9]+ +[0-9.]+ +[0-9.]+[KMG] %s$"
+                                        (regexp-quote "idle") (regexp-quote (getenv "ANVILLM_TEST_PROJECT")))
+                                (buffer-substring-no-properties (line-beginning-position) (line-end-position))))))
     (anvillm-test--9p-write (concat id "/ctl") "kill\n")
     (anvillm-test--await (concat id " gone") (lambda () (null (anvillm-test--row id))))))
 
@@ -198,7 +209,7 @@
     (anvillm-test--await "the new session at point"
                          (lambda () (let ((r (anvillm-test--row (with-current-buffer anvillm-buffer-name
                                                                   (tabulated-list-get-id)))))
-                                      (and r (equal (aref r 5) (directory-file-name (expand-file-name "~")))
+                                      (and r (equal (aref r 7) (directory-file-name (expand-file-name "~")))
                                            (not (member (tabulated-list-get-id) (list one three)))))))
     ;; d daemon status
     (execute-kbd-macro "d")

@@ -57,8 +57,9 @@ class EmacsModeTest {
 
     /** A command line running {@code mainClass} on this JVM's class path, as Emacs's split-string-and-unquote reads it. */
     static String java(String mainClass) {
+        // anvillm.home as the launchers pass it (the daemon started again finds the test agent there)
         return Stream.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                        "-cp", System.getProperty("java.class.path"), mainClass)
+                        "-Danvillm.home=" + EMACS_DIR.getParent(), "-cp", System.getProperty("java.class.path"), mainClass)
                 .map(w -> "\"" + w.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
                 .collect(Collectors.joining(" "));
     }

@@ -69,8 +69,11 @@ public final class TestNamespace implements AutoCloseable {
 
     private synchronized Process spawn(boolean noLocale, String... args) throws IOException {
         int n = ++runs;
+        // anvillm.home as the launchers pass it: a module tested alone (-pl emacs) has srv's jar from
+        // ~/.m2 on its class path, and a home found from that jar's place has no test agent
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv"));
+                "--enable-native-access=ALL-UNNAMED", "-Danvillm.home=" + dev.anvillm.srv.session.TestSessions.projectHome(),
+                "-cp", System.getProperty("java.class.path"), "dev.anvillm.srv.Anvilsrv"));
         cmd.addAll(List.of(args));
         if (noLocale) {
             Path jdkSh = dev.anvillm.srv.session.TestSessions.projectHome().resolve("bin/lib/jdk.sh");
