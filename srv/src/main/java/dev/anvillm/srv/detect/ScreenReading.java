@@ -52,11 +52,6 @@ public final class ScreenReading {
         return last;
     }
 
-    /** As {@link #read(String, long, long, boolean, State, boolean, long)}, with no output notice known. */
-    public Verdict read(String screen, long now, boolean force, State state, boolean sessionStarted, long lastHookMs) {
-        return read(screen, now, 0, force, state, sessionStarted, lastHookMs);
-    }
-
     /**
      * Reads {@code screen}, seen at {@code now} while the session is {@code state}.
      *

@@ -455,8 +455,12 @@ public final class Session {
     private void outputSeen() {
         if (killed) return;
         lastOutputMs = System.currentTimeMillis();
-        long gap = state == State.IDLE ? IDLE_LOOK.toMillis() : BUSY_LOOK.toMillis();
-        lookIn(Math.max(OUTPUT_DELAY_MS, lastLookMs + gap - System.currentTimeMillis()));
+        lookAtPace(state == State.IDLE ? IDLE_LOOK : BUSY_LOOK);
+    }
+
+    /** A look soon, but no sooner than {@code gap} after the last one. */
+    private void lookAtPace(Duration gap) {
+        lookIn(Math.max(OUTPUT_DELAY_MS, lastLookMs + gap.toMillis() - System.currentTimeMillis()));
     }
 
     /**
@@ -653,7 +657,7 @@ public final class Session {
             setState(State.RUNNING);
             // the line's echo may have come while the session was still idle, and so been given
             // the idle's second between looks: a look soon, at a working session's pace
-            lookIn(Math.max(OUTPUT_DELAY_MS, lastLookMs + BUSY_LOOK.toMillis() - System.currentTimeMillis()));
+            lookAtPace(BUSY_LOOK);
         }
 
         @Override public void logEvent(String text) { Session.this.logEvent(text); }
